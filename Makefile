@@ -1,0 +1,31 @@
+# Two commands do all set-up on a fresh machine (see README):  make demo   |   make test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-10)
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP) .cache/models/multilingual-e5-small/model.safetensors
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "vocmine needs Python 3.11, found " + sys.version' 
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+.cache/models/multilingual-e5-small/model.safetensors: $(STAMP)
+	$(BIN)/vocmine setup
+
+demo: setup
+	$(BIN)/vocmine run
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .cache var

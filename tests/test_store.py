@@ -1,0 +1,81 @@
+"""DuckDB store: schema, lineage, idempotent writes, edits with history, read-only queries."""
+
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from vocmine.jobs import model_info
+from vocmine.pipeline import Analyzer
+from vocmine.records import Document, Quarantined
+from vocmine.store.db import Store
+
+T0 = datetime(2026, 10, 5, 12, tzinfo=UTC)
+
+
+def _docs():
+    return [
+        Document(
+            "reviews", "review", "1", T0, "Быстрая доставка, но приложение вылетает при оплате.", rating=2
+        ),
+        Document("reviews", "review", "2", T0, "Great prices and friendly staff.", rating=5),
+        Document("surveys", "survey", "s1", T0, "", nps=3),
+    ]
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = Store(tmp_path / "v.duckdb")
+    s.migrate()
+    return s
+
+
+def test_write_batch_has_lineage_and_pain_points(store, model):
+    run = store.start_run("test", {}, model.version)
+    batch = Analyzer(model).analyse(_docs())
+    assert store.write_batch(batch, run, model_info(model)) == {"stored": 3, "updated": 0}
+    store.publish_run(run, model.version)
+    segs = store.query("SELECT * FROM v_segments WHERE doc_id = 'reviews:1' ORDER BY seg_idx")
+    assert len(segs) == 2 and set(segs["model_version"]) == {model.version}
+    pp = store.query("SELECT * FROM v_pain_points")
+    assert "website_app" in set(pp["touchpoint"])
+    doc = store.query("SELECT text FROM documents WHERE doc_id = 'reviews:1'")["text"][0]
+    for r in pp.itertuples():
+        assert doc[r.start_char : r.end_char] == r.evidence
+    assert store.query("SELECT count(*) n FROM documents WHERE ingest_run_id = ?", [run])["n"][0] == 3
+    silent = store.query("SELECT silent, nps_group FROM v_survey_scores")
+    assert silent["silent"].tolist() == [True] and silent["nps_group"].tolist() == ["detractor"]
+
+
+def test_edit_replaces_analysis_and_keeps_history(store, model):
+    an = Analyzer(model)
+    r1 = store.start_run("test", {}, model.version)
+    store.write_batch(an.analyse(_docs()[:1]), r1, model_info(model))
+    edited = Document("reviews", "review", "1", T0, "Всё отлично, спасибо!", rating=5)
+    r2 = store.start_run("test", {}, model.version)
+    assert store.write_batch(an.analyse([edited]), r2, model_info(model)) == {"stored": 0, "updated": 1}
+    row = store.query("SELECT text, ingest_run_id, updated_run_id FROM documents").iloc[0]
+    assert (
+        row["text"] == "Всё отлично, спасибо!" and row["ingest_run_id"] == r1 and row["updated_run_id"] == r2
+    )
+    hist = store.query("SELECT text FROM document_history")
+    assert hist["text"].tolist() == ["Быстрая доставка, но приложение вылетает при оплате."]
+    assert store.query("SELECT count(*) n FROM segments")["n"][0] == 1
+
+
+def test_quarantine_is_idempotent(store):
+    run = store.start_run("test", {}, None)
+    rows = [Quarantined("reviews", "r.csv:3", "3,,4,x", "missing timestamp")]
+    assert store.quarantine(rows, run) == 1
+    assert store.quarantine(rows, run) == 0
+    assert store.run(run)["n_quarantined"] == 1
+
+
+def test_query_is_read_only_and_binds_parameters(store):
+    with pytest.raises(duckdb.Error):
+        store.query("DELETE FROM documents")
+    assert store.query("SELECT ? AS x", ["'; DROP TABLE documents; --"])["x"][0].startswith("'")
+
+
+def test_migrate_is_idempotent(store):
+    assert store.migrate() == store.migrate()

@@ -1,0 +1,109 @@
+"""Score an ad-hoc CSV/JSONL export: the input rows plus language, sentiment, touchpoints and pain points."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from vocmine.jobs import batches
+from vocmine.nlp.model import VocModel
+from vocmine.pipeline import Analyzer
+from vocmine.records import Document
+
+OUTPUT_COLUMNS = ["language", "sentiment", "sentiment_score", "touchpoints", "pain_points", "segments"]
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return pd.read_json(path, lines=True, dtype=False)
+    if suffix in (".csv", ".tsv"):
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
+    raise ValueError(f"{path}: expected .csv, .tsv or .jsonl")
+
+
+def write_table(df: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".jsonl":
+        df.to_json(path, orient="records", lines=True, force_ascii=False)
+    else:
+        df.to_csv(path, index=False)
+
+
+def classify_frame(
+    df: pd.DataFrame,
+    model: VocModel,
+    text_column: str = "text",
+    batch_size: int = 256,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Append the output columns (see README "classify") to ``df``; rows keep their order."""
+    if text_column not in df.columns:
+        raise ValueError(f"no column {text_column!r}; columns are {list(df.columns)} (use --text-column)")
+    analyzer = Analyzer(model)
+    now = datetime.now(UTC)
+    texts = df[text_column].fillna("").astype(str).tolist()
+    docs = [Document("adhoc", "review", str(i), now, t) for i, t in enumerate(texts)]
+    out = {c: [None] * len(df) for c in OUTPUT_COLUMNS}
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(docs), desc="classifying", unit="doc")
+    for chunk in batches(docs, batch_size):
+        b = analyzer.analyse(chunk)
+        pos = {d.doc_id: int(d.external_id) for d in chunk}
+        for r in b.documents.itertuples():
+            out["language"][pos[r.doc_id]] = r.lang
+        for r in b.document_predictions.itertuples():
+            out["sentiment"][pos[r.doc_id]] = r.sentiment
+            out["sentiment_score"][pos[r.doc_id]] = r.score
+        seg = b.segments.merge(b.segment_predictions, on=["doc_id", "seg_idx"])
+        tps = b.segment_touchpoints.groupby(["doc_id", "seg_idx"])["touchpoint"].apply(list).to_dict()
+        for doc_id, g in seg.groupby("doc_id"):
+            out["segments"][pos[doc_id]] = json.dumps(
+                [
+                    {
+                        "text": r.text,
+                        "start": r.start_char,
+                        "end": r.end_char,
+                        "sentiment": r.sentiment,
+                        "score": r.score,
+                        "touchpoints": tps.get((doc_id, r.seg_idx), []),
+                    }
+                    for r in g.itertuples()
+                ],
+                ensure_ascii=False,
+            )
+            out["touchpoints"][pos[doc_id]] = "|".join(
+                dict.fromkeys(t for r in g.itertuples() for t in tps.get((doc_id, r.seg_idx), []))
+            )
+        for doc_id, g in b.pain_points.groupby("doc_id"):
+            out["pain_points"][pos[doc_id]] = json.dumps(
+                [
+                    {
+                        "touchpoint": r.touchpoint,
+                        "stage": r.stage,
+                        "evidence": r.evidence,
+                        "start": r.start_char,
+                        "end": r.end_char,
+                        "severity": r.severity,
+                    }
+                    for r in g.itertuples()
+                ],
+                ensure_ascii=False,
+            )
+        if bar is not None:
+            bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
+    res = df.copy()
+    for c in OUTPUT_COLUMNS:
+        res[c] = out[c]
+    res["touchpoints"] = res["touchpoints"].fillna("")
+    res["pain_points"] = res["pain_points"].fillna("[]")
+    res["segments"] = res["segments"].fillna("[]")
+    return res

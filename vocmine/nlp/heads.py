@@ -1,0 +1,65 @@
+"""Small classification heads on top of frozen encoder embeddings, stored as safetensors + JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass
+class SoftmaxHead:
+    """Multinomial logistic regression with a temperature fitted for calibrated probabilities."""
+
+    weight: np.ndarray  # [n_labels, dim]
+    bias: np.ndarray  # [n_labels]
+    labels: list[str]
+    temperature: float = 1.0
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return (x @ self.weight.T + self.bias) / self.temperature
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return softmax(self.logits(x))
+
+    def save_pretrained(self, path: Path) -> None:
+        from safetensors.numpy import save_file
+
+        path.mkdir(parents=True, exist_ok=True)
+        save_file(
+            {
+                "weight": np.ascontiguousarray(self.weight, np.float32),
+                "bias": np.ascontiguousarray(self.bias, np.float32),
+            },
+            str(path / "head.safetensors"),
+        )
+        (path / "head.json").write_text(
+            json.dumps({"labels": self.labels, "temperature": self.temperature}, indent=2)
+        )
+
+    @classmethod
+    def from_pretrained(cls, path: Path) -> SoftmaxHead:
+        from safetensors.numpy import load_file
+
+        t = load_file(str(path / "head.safetensors"))
+        meta = json.loads((path / "head.json").read_text())
+        return cls(t["weight"], t["bias"], list(meta["labels"]), float(meta.get("temperature", 1.0)))
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """Temperature minimising held-out negative log-likelihood (Guo et al., 2017), by grid search."""
+    best_t, best_nll = 1.0, np.inf
+    for t in np.exp(np.linspace(np.log(0.05), np.log(10.0), 200)):
+        p = softmax(logits / t)
+        nll = -np.log(p[np.arange(len(y)), y] + 1e-12).mean()
+        if nll < best_nll:
+            best_t, best_nll = float(t), nll
+    return best_t

@@ -1,0 +1,181 @@
+"""The analysis façade: documents in, an ``AnalysisBatch`` out (text → nlp → link), ready for the store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from vocmine.link import LinkParams, link_pain_points
+from vocmine.nlp.model import VocModel
+from vocmine.records import SENTIMENT_LABELS, AnalysisBatch, Document
+from vocmine.text import Segmenter, detect_language, mask_pii, normalize
+
+
+class Analyzer:
+    """Runs every model stage over a batch of documents with one shared encoder pass.
+
+    Swappable parts: the ``VocModel`` (encoder, sentiment head, touchpoint classifier over a taxonomy), the
+    ``Segmenter`` and the link parameters.
+    """
+
+    def __init__(
+        self,
+        model: VocModel,
+        segmenter: Segmenter | None = None,
+        link: LinkParams | None = None,
+        pii_kinds: Sequence[str] | None = None,
+    ):
+        self.model = model
+        self.segmenter = segmenter or Segmenter()
+        self.link = link or LinkParams()
+        self.pii_kinds = pii_kinds
+
+    def prepare_text(self, doc: Document) -> tuple[str, int, str, float]:
+        """Normalised, PII-masked text; number of masked spans; language and its confidence."""
+        masked, matches = mask_pii(normalize(doc.text), self.pii_kinds)
+        lang, conf = detect_language(masked, doc.extra.get("language"))
+        return masked, len(matches), lang, conf
+
+    def analyse(self, docs: Sequence[Document], progress: bool = False) -> AnalysisBatch:
+        mv = self.model.version
+        prepared = [self.prepare_text(d) for d in docs]
+        documents = pd.DataFrame(
+            {
+                "doc_id": [d.doc_id for d in docs],
+                "source": [d.source for d in docs],
+                "kind": [d.kind for d in docs],
+                "external_id": [d.external_id for d in docs],
+                "created_at": pd.to_datetime([d.created_at for d in docs], utc=True),
+                "lang": [p[2] for p in prepared],
+                "lang_confidence": [round(p[3], 4) for p in prepared],
+                "text": [p[0] for p in prepared],
+                "n_chars": [len(p[0]) for p in prepared],
+                "rating": pd.array([d.rating for d in docs], dtype="Int8"),
+                "nps": pd.array([d.nps for d in docs], dtype="Int8"),
+                "csat": pd.array([d.csat for d in docs], dtype="Int8"),
+                "ces": pd.array([d.ces for d in docs], dtype="Int8"),
+                "channel": [d.channel for d in docs],
+                "product": [d.product for d in docs],
+                "extra": [json.dumps(d.extra, ensure_ascii=False, default=str) for d in docs],
+                "pii_masked": [p[1] for p in prepared],
+                "content_hash": [d.hash for d in docs],
+                "location": [d.location for d in docs],
+            }
+        )
+        turns = pd.DataFrame(
+            [
+                {
+                    "doc_id": d.doc_id,
+                    "turn_idx": i,
+                    "role": t.role,
+                    "ts": t.ts,
+                    "text": mask_pii(normalize(t.text), self.pii_kinds)[0],
+                }
+                for d in docs
+                for i, t in enumerate(d.turns)
+            ],
+            columns=["doc_id", "turn_idx", "role", "ts", "text"],
+        )
+        if len(turns):
+            turns["ts"] = pd.to_datetime(turns["ts"], utc=True)
+
+        seg_lists = list(
+            self.segmenter.segment_many((d.doc_id, p[0], p[2]) for d, p in zip(docs, prepared, strict=True))
+        )
+        segs = [s for lst in seg_lists for s in lst]
+        segments = pd.DataFrame(
+            {
+                "doc_id": [s.doc_id for s in segs],
+                "seg_idx": [s.idx for s in segs],
+                "start_char": [s.start for s in segs],
+                "end_char": [s.end for s in segs],
+                "text": [s.text for s in segs],
+                "lang": [s.lang for s in segs],
+                "lemmas": [s.lemmas for s in segs],
+            }
+        )
+        # Documents that are exactly one segment reuse its embedding; the rest get a whole-text pass.
+        whole = [
+            i
+            for i, lst in enumerate(seg_lists)
+            if prepared[i][0]
+            and not (len(lst) == 1 and lst[0].start == 0 and lst[0].end == len(prepared[i][0]))
+        ]
+        emb = self.model.encoder.encode(
+            [s.text for s in segs] + [prepared[i][0] for i in whole], progress=progress
+        )
+        seg_emb, whole_emb = emb[: len(segs)], emb[len(segs) :]
+
+        seg_p = self.model.sentiment_proba(seg_emb) if len(segs) else np.zeros((0, 3))
+        segment_predictions = _sentiment_frame(segments[["doc_id", "seg_idx"]], seg_p, self.model, mv)
+
+        doc_emb = np.zeros((len(docs), seg_emb.shape[1] if len(segs) else self.model.encoder.dim), np.float32)
+        has_emb = np.zeros(len(docs), bool)
+        first = 0
+        for i, lst in enumerate(seg_lists):
+            if lst:
+                doc_emb[i] = seg_emb[first]
+                has_emb[i] = True
+            first += len(lst)
+        for j, i in enumerate(whole):
+            doc_emb[i] = whole_emb[j]
+        idx = np.flatnonzero(has_emb)
+        doc_p = self.model.sentiment_proba(doc_emb[idx]) if len(idx) else np.zeros((0, 3))
+        document_predictions = _sentiment_frame(documents.iloc[idx][["doc_id"]], doc_p, self.model, mv)
+
+        hits = self.model.touchpoints.predict(seg_emb, [s.lemmas for s in segs]) if segs else []
+        tax = self.model.taxonomy
+        segment_touchpoints = pd.DataFrame(
+            [
+                {
+                    "doc_id": s.doc_id,
+                    "seg_idx": s.idx,
+                    "model_version": mv,
+                    "touchpoint": h.touchpoint,
+                    "stage": tax.touchpoint(h.touchpoint).stage,
+                    "score": h.score,
+                    "similarity": round(h.similarity, 4),
+                    "keyword": h.keyword,
+                }
+                for s, hs in zip(segs, hits, strict=True)
+                for h in hs
+            ],
+            columns=[
+                "doc_id",
+                "seg_idx",
+                "model_version",
+                "touchpoint",
+                "stage",
+                "score",
+                "similarity",
+                "keyword",
+            ],
+        )
+        pain_points = link_pain_points(segment_predictions, segment_touchpoints, segments, tax, self.link)
+        return AnalysisBatch(
+            documents=documents,
+            turns=turns,
+            segments=segments,
+            segment_predictions=segment_predictions,
+            segment_touchpoints=segment_touchpoints,
+            document_predictions=document_predictions,
+            pain_points=pain_points,
+            model_version=mv,
+        )
+
+
+def _sentiment_frame(keys: pd.DataFrame, proba: np.ndarray, model: VocModel, mv: str) -> pd.DataFrame:
+    """Probabilities in the head's label order → a frame in vocmine's fixed label order."""
+    order = [model.sentiment.labels.index(lab) for lab in SENTIMENT_LABELS]
+    p = proba[:, order] if len(proba) else np.zeros((0, 3))
+    best = p.argmax(axis=1) if len(p) else np.zeros(0, int)
+    df = keys.reset_index(drop=True).copy()
+    df["model_version"] = mv
+    df["sentiment"] = [SENTIMENT_LABELS[i] for i in best]
+    df["score"] = p.max(axis=1).round(4) if len(p) else []
+    for k, lab in enumerate(SENTIMENT_LABELS):
+        df[f"p_{lab}"] = p[:, k].round(4) if len(p) else []
+    return df

@@ -1,0 +1,309 @@
+"""The DuckDB store: short write transactions with lineage, watermarks, quarantine, read-only queries."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from vocmine.records import AnalysisBatch, Quarantined, content_hash
+from vocmine.store.schema import SCHEMA_VERSION, TABLES, VIEWS
+
+# Per-doc tables replaced when a document is re-analysed (edited text or a new model version).
+_CHILD_TABLES = ("turns", "segments")  # replaced with the document
+_PREDICTION_TABLES = ("segment_predictions", "segment_touchpoints", "document_predictions", "pain_points")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """One DuckDB file. The writer opens a connection per transaction so readers can get in between runs."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @contextmanager
+    def connect(self, read_only: bool = False, retries: int = 50) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise FileNotFoundError(f"no vocmine database at {self.path}; run `vocmine run` first")
+        con = None
+        for attempt in range(retries):
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as e:  # another process holds the write lock: wait for its commit
+                if "lock" not in str(e).lower() or attempt == retries - 1:
+                    raise
+                time.sleep(0.1 * (1 + attempt % 10))
+        assert con is not None
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    # -- schema ---------------------------------------------------------------------------------------
+    def migrate(self) -> int:
+        """Create or upgrade the schema; returns the schema version now in the file."""
+        with self.transaction() as con:
+            con.execute(TABLES)
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            found = int(row[0]) if row else 0
+            if found > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} has schema v{found}, newer than this vocmine (v{SCHEMA_VERSION}); upgrade vocmine"
+                )
+            # Forward migrations from `found` to SCHEMA_VERSION go here, one function per step.
+            con.execute(VIEWS)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        return SCHEMA_VERSION
+
+    # -- runs -----------------------------------------------------------------------------------------
+    def start_run(self, flow: str, params: dict, model_version: str | None = None) -> str:
+        run_id = f"{now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        with self.transaction() as con:
+            con.execute(
+                "INSERT INTO runs (run_id, flow, started_at, status, params, model_version) "
+                "VALUES (?, ?, ?, 'running', ?, ?)",
+                [run_id, flow, now(), json.dumps(params, default=str), model_version],
+            )
+        return run_id
+
+    def add_counts(self, run_id: str, con: duckdb.DuckDBPyConnection | None = None, **counts: int) -> None:
+        sets = ", ".join(f"n_{k} = n_{k} + ?" for k in counts)
+        sql = f"UPDATE runs SET {sets} WHERE run_id = ?"
+        args = [*counts.values(), run_id]
+        if con is not None:
+            con.execute(sql, args)
+        else:
+            with self.transaction() as c:
+                c.execute(sql, args)
+
+    def finish_run(self, run_id: str, status: str, message: str | None = None) -> dict:
+        with self.transaction() as con:
+            con.execute(
+                "UPDATE runs SET status = ?, ended_at = ?, message = ? WHERE run_id = ?",
+                [status, now(), message, run_id],
+            )
+        return self.run(run_id)
+
+    def run(self, run_id: str) -> dict:
+        with self.connect(read_only=True) as con:
+            df = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
+        return df.iloc[0].to_dict()
+
+    # -- sources and watermarks -----------------------------------------------------------------------
+    def watermark(self, source: str) -> datetime | None:
+        if not self.path.exists():
+            return None
+        with self.connect(read_only=True) as con:
+            row = con.execute("SELECT watermark FROM sources WHERE source = ?", [source]).fetchone()
+        return row[0] if row else None
+
+    def set_watermark(
+        self, source: str, kind: str, location: str, watermark: datetime | None, run_id: str
+    ) -> None:
+        with self.transaction() as con:
+            con.execute(
+                """INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (source) DO UPDATE SET kind = excluded.kind, location = excluded.location,
+                     watermark = greatest(coalesce(sources.watermark, excluded.watermark), excluded.watermark),
+                     last_run_id = excluded.last_run_id, updated_at = excluded.updated_at""",
+                [source, kind, location, watermark, run_id, now()],
+            )
+
+    def file_seen(self, source: str, path: str, sha256: str) -> bool:
+        """True when this exact file content was already ingested for the source (fast no-op re-runs)."""
+        if not self.path.exists():
+            return False
+        with self.connect(read_only=True) as con:
+            row = con.execute(
+                "SELECT sha256 FROM source_files WHERE source = ? AND path = ?", [source, path]
+            ).fetchone()
+        return bool(row and row[0] == sha256)
+
+    def mark_file(self, source: str, path: str, sha256: str, size: int, run_id: str) -> None:
+        with self.transaction() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO source_files VALUES (?, ?, ?, ?, ?, ?)",
+                [source, path, sha256, size, run_id, now()],
+            )
+
+    def known_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """content_hash of the stored documents among ``doc_ids`` (for de-duplication and edit detection)."""
+        if not doc_ids or not self.path.exists():
+            return {}
+        ids = pd.DataFrame({"doc_id": list(doc_ids)})
+        with self.connect(read_only=True) as con:
+            con.register("ids", ids)
+            rows = con.execute(
+                "SELECT d.doc_id, d.content_hash FROM documents d JOIN ids USING (doc_id)"
+            ).fetchall()
+        return dict(rows)
+
+    # -- writes ---------------------------------------------------------------------------------------
+    def write_batch(self, batch: AnalysisBatch, run_id: str, model_info: dict) -> dict[str, int]:
+        """Store one analysed batch of new or edited documents atomically (old text kept in history)."""
+        if not len(batch):
+            return {"stored": 0, "updated": 0}
+        docs = batch.documents.assign(ingest_run_id=run_id, updated_run_id=run_id)
+        with self.transaction() as con:
+            con.register("b_docs", docs)
+            first = con.execute(
+                "SELECT d.doc_id, d.ingest_run_id FROM documents d JOIN b_docs b ON b.doc_id = d.doc_id"
+            ).df()
+            n_updated = len(first)
+            if n_updated:
+                con.execute(
+                    """INSERT INTO document_history
+                       SELECT d.doc_id, d.content_hash, d.text, ?, ? FROM documents d
+                       JOIN b_docs b USING (doc_id) WHERE d.content_hash <> b.content_hash""",
+                    [run_id, now()],
+                )
+                # an edited document keeps its first ingest run; its analysis under every model is replaced
+                docs = docs.drop(columns="ingest_run_id").merge(first, on="doc_id", how="left")
+                docs["ingest_run_id"] = docs["ingest_run_id"].fillna(run_id)
+                con.register("b_docs", docs)
+                for table in (*_CHILD_TABLES, *_PREDICTION_TABLES, "doc_model", "documents"):
+                    con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM b_docs)")
+            self._insert(con, "documents", docs)
+            self._insert(con, "turns", batch.turns)
+            self._write_analysis(con, batch, run_id)
+            con.execute(
+                "INSERT INTO doc_model SELECT doc_id, ?, ? FROM b_docs", [batch.model_version, run_id]
+            )
+            self._register_model(con, batch.model_version, model_info, run_id)
+            n_new = len(docs) - n_updated
+            self.add_counts(
+                run_id,
+                con,
+                stored=n_new,
+                updated=n_updated,
+                segments=len(batch.segments),
+                pain_points=len(batch.pain_points),
+            )
+        return {"stored": n_new, "updated": n_updated}
+
+    def write_reanalysis(self, batch: AnalysisBatch, run_id: str, model_info: dict) -> int:
+        """Store predictions of stored documents under ``batch.model_version``; other versions are kept.
+
+        The analyst views do not switch to them until :meth:`publish_run` commits.
+        """
+        if not len(batch):
+            return 0
+        with self.transaction() as con:
+            con.register("b_docs", batch.documents[["doc_id"]])
+            con.execute("DELETE FROM segments WHERE doc_id IN (SELECT doc_id FROM b_docs)")
+            for table in _PREDICTION_TABLES:
+                con.execute(
+                    f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM b_docs) AND model_version = ?",
+                    [batch.model_version],
+                )
+            self._write_analysis(con, batch, run_id)
+            self._register_model(con, batch.model_version, model_info, run_id)
+            self.add_counts(
+                run_id,
+                con,
+                updated=len(batch),
+                segments=len(batch.segments),
+                pain_points=len(batch.pain_points),
+            )
+        return len(batch)
+
+    def publish_run(self, run_id: str, model_version: str) -> int:
+        """Point every document re-analysed by ``run_id`` at ``model_version``, in one transaction."""
+        with self.transaction() as con:
+            n = con.execute(
+                """INSERT OR REPLACE INTO doc_model
+                   SELECT doc_id, model_version, run_id FROM document_predictions
+                   WHERE run_id = ? AND model_version = ?""",
+                [run_id, model_version],
+            ).fetchone()[0]
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('current_model_version', ?)", [model_version])
+        return int(n)
+
+    @staticmethod
+    def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame | None) -> None:
+        if df is None or not len(df):
+            return
+        con.register("b_rows", df)
+        cols = ", ".join(df.columns)
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM b_rows")
+        con.unregister("b_rows")
+
+    def _write_analysis(self, con: duckdb.DuckDBPyConnection, batch: AnalysisBatch, run_id: str) -> None:
+        for table in ("segments", *_PREDICTION_TABLES):
+            df = getattr(batch, table)
+            self._insert(con, table, df.assign(run_id=run_id) if df is not None and len(df) else None)
+
+    def _register_model(self, con, model_version: str, info: dict, run_id: str) -> None:
+        con.execute(
+            "INSERT INTO model_versions VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [
+                model_version,
+                info.get("name"),
+                info.get("encoder"),
+                info.get("taxonomy_version"),
+                json.dumps(info.get("taxonomy")),
+                run_id,
+                now(),
+            ],
+        )
+
+    def current_model(self) -> str | None:
+        if not self.path.exists():
+            return None
+        with self.connect(read_only=True) as con:
+            row = con.execute("SELECT value FROM meta WHERE key = 'current_model_version'").fetchone()
+        return row[0] if row else None
+
+    def quarantine(self, rows: Sequence[Quarantined], run_id: str) -> int:
+        """Record rejected input; the same payload at the same place is kept once however often it is re-read."""
+        if not rows:
+            return 0
+        df = pd.DataFrame(
+            {
+                "quarantine_id": [content_hash(r.source, r.location, r.payload, r.reason) for r in rows],
+                "run_id": run_id,
+                "source": [r.source for r in rows],
+                "location": [r.location for r in rows],
+                "payload": [r.payload[:10000] for r in rows],
+                "reason": [r.reason for r in rows],
+                "quarantined_at": now(),
+            }
+        ).drop_duplicates("quarantine_id")
+        with self.transaction() as con:
+            con.register("q", df)
+            n = con.execute(
+                "SELECT count(*) FROM q WHERE quarantine_id NOT IN (SELECT quarantine_id FROM quarantine)"
+            ).fetchone()[0]
+            con.execute("INSERT INTO quarantine SELECT * FROM q ON CONFLICT DO NOTHING")
+            self.add_counts(run_id, con, quarantined=int(n))
+        return int(n)
+
+    # -- reads ----------------------------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
+        """Run read-only SQL (the connection itself is read-only; parameters are bound, never pasted)."""
+        with self.connect(read_only=True) as con:
+            return con.execute(sql, params or []).df()

@@ -1,0 +1,33 @@
+"""Text stage: normalisation, language ID, PII masking and sentence/clause segmentation."""
+
+from vocmine.text.langid import UNDETERMINED, detect_language, detect_languages
+from vocmine.text.normalize import normalize
+from vocmine.text.pii import (
+    DEFAULT_KINDS,
+    Detector,
+    PiiMatch,
+    apply_masks,
+    find_pii,
+    mask_pii,
+    placeholder,
+    register_detector,
+)
+from vocmine.text.segment import Segmenter, lemma, lemmatize_ru
+
+__all__ = [
+    "DEFAULT_KINDS",
+    "UNDETERMINED",
+    "Detector",
+    "PiiMatch",
+    "Segmenter",
+    "apply_masks",
+    "detect_language",
+    "detect_languages",
+    "find_pii",
+    "lemma",
+    "lemmatize_ru",
+    "mask_pii",
+    "normalize",
+    "placeholder",
+    "register_detector",
+]

@@ -1,0 +1,109 @@
+"""Loaders for the public labeled corpora in ``../shared/data`` (read in place, never copied).
+
+Each loader returns a DataFrame with ``text``, ``label`` and ``lang``; labels are mapped to vocmine's
+negative / neutral / positive where the corpus is about sentiment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from vocmine import settings
+
+Loader = Callable[[Path], pd.DataFrame]
+
+
+def _csv(root: Path, rel: str) -> pd.DataFrame:
+    path = root / rel
+    if not path.exists():
+        raise FileNotFoundError(f"corpus file {path} not found (set VOCMINE_SHARED_DATA or --data)")
+    return pd.read_csv(path, keep_default_na=False)
+
+
+def _three(
+    df: pd.DataFrame, lang: str, keep=("negative", "neutral", "positive"), mapping=None
+) -> pd.DataFrame:
+    df = df.copy()
+    if mapping:
+        df["label"] = df["label"].replace(mapping)
+    df = df[df["label"].isin(keep)]
+    df["lang"] = lang
+    return df[["text", "label", "lang"]].reset_index(drop=True)
+
+
+def sentirueval(root: Path, split: str) -> pd.DataFrame:
+    parts = [_csv(root, f"sentirueval2015/{split}_{d}.csv") for d in ("banks", "telecom")]
+    return _three(pd.concat(parts, ignore_index=True), "ru")
+
+
+def rusentitweet(root: Path, split: str) -> pd.DataFrame:
+    return _three(_csv(root, f"rusentitweet/{split}.csv"), "ru")  # skip/speech dropped
+
+
+def semeval_sentences(root: Path, lang: str, split: str, none_as_neutral: bool) -> pd.DataFrame:
+    name = "semeval2016_absa_ru_restaurants" if lang == "ru" else "semeval2016_absa_en_restaurants"
+    df = _csv(root, f"{name}/{split}_sentences.csv")
+    return _three(df, lang, mapping={"none": "neutral"} if none_as_neutral else None)
+
+
+def tweeteval(root: Path, split: str = "val") -> pd.DataFrame:
+    return _three(_csv(root, "tweeteval_sentiment/val.csv"), "en")
+
+
+def sst2(root: Path, split: str) -> pd.DataFrame:
+    return _three(_csv(root, f"sst2/{split}.csv"), "en")
+
+
+def uci(root: Path, split: str = "all") -> pd.DataFrame:
+    return _three(_csv(root, "uci_sentiment_sentences/all.csv"), "en")
+
+
+def support_requests(root: Path, split: str = "all") -> pd.DataFrame:
+    """Plain support requests (Bitext, Banking77) as *neutral* English examples: questions are not complaints."""
+    b = _csv(root, "bitext_customer_support_en/all.csv")
+    k = _csv(root, "banking77/train.csv")
+    df = pd.concat([b[["text"]], k[["text"]]], ignore_index=True)
+    df["label"] = "neutral"
+    df["lang"] = "en"
+    return df
+
+
+def mams(root: Path, split: str) -> pd.DataFrame:
+    df = _csv(root, f"mams_acsa/{split}.csv")
+    df["lang"] = "en"
+    return df[["text", "aspect", "label", "lang"]]
+
+
+def sentiment_training_set(root: Path | None = None, seed: int = 13) -> pd.DataFrame:
+    """The mix the shipped sentiment head is trained on (licences permitting a shipped model; no NC sets)."""
+    root = root or settings.SHARED_DATA_DIR
+    parts = {
+        "sentirueval2015": sentirueval(root, "train"),
+        "rusentitweet": rusentitweet(root, "train"),
+        "semeval2016_ru": semeval_sentences(root, "ru", "train", none_as_neutral=True),
+        "semeval2016_en": semeval_sentences(root, "en", "train", none_as_neutral=True),
+        "uci_sentiment": uci(root),
+        "sst2": sst2(root, "train").sample(n=8000, random_state=seed),
+        "support_requests": support_requests(root).sample(n=3000, random_state=seed),
+    }
+    frames = []
+    for name, df in parts.items():
+        df = df.copy()
+        df["corpus"] = name
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def sentiment_eval_sets(root: Path | None = None) -> dict[str, pd.DataFrame]:
+    """The dev figures of issue #3 (each set's own test/dev split)."""
+    root = root or settings.SHARED_DATA_DIR
+    return {
+        "SentiRuEval-2015 test (banks+telecom)": sentirueval(root, "test"),
+        "RuSentiTweet test": rusentitweet(root, "test"),
+        "SemEval-2016 ru restaurants dev": semeval_sentences(root, "ru", "dev", none_as_neutral=False),
+        "TweetEval val": tweeteval(root),
+        "SST-2 test (binary acc.)": sst2(root, "test"),
+    }
