@@ -7,6 +7,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from tqdm import tqdm
 
 from vocmine import jobs, settings
 from vocmine.ingest.config import SourceConfig, load_sources
@@ -62,6 +63,7 @@ def nightly(
     batch_size: int = 256,
     report_dir: str | None = None,
     force: bool = False,
+    progress: bool = False,
 ) -> dict:
     """Ingest → text → nlp → link → store → report, for everything new since the last successful run."""
     logger = get_run_logger()
@@ -82,8 +84,10 @@ def nightly(
                 len(intake.quarantined),
                 intake.n_files_skipped,
             )
-            for docs in jobs.batches(intake.documents, batch_size):
-                analyse_and_store(store, model, taxonomy, list(docs), run_id)
+            with tqdm(total=len(intake.documents), desc=source.name, unit="doc", disable=not progress) as bar:
+                for docs in jobs.batches(intake.documents, batch_size):
+                    analyse_and_store(store, model, taxonomy, list(docs), run_id)
+                    bar.update(len(docs))
             close_intake(store, intake, run_id)
         store.publish_run(run_id, vm.version)
         run = store.finish_run(run_id, "completed")

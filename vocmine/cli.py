@@ -68,6 +68,7 @@ def run(
         model=str(model),
         taxonomy=str(taxonomy) if taxonomy else None,
         force=force,
+        progress=True,
     )
     summary = Path(db).parent / "reports" / "summary.md"
     typer.echo(summary.read_text(encoding="utf-8"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,6 +93,10 @@ def analyse_and_store(store: Store, model: VocModel, docs: Sequence[Document], r
     return store.write_batch(batch, run_id, model_info(model))
 
 
+def _num(v) -> int | None:
+    return None if pd.isna(v) else int(v)
+
+
 def stored_documents(
     store: Store,
     date_from: str | None = None,
@@ -124,10 +129,6 @@ def stored_documents(
         by_doc.setdefault(r.doc_id, []).append(Turn(r.role, r.text, None if pd.isna(r.ts) else r.ts))
     out = []
     for r in docs.itertuples():
-
-        def num(v):
-            return None if pd.isna(v) else int(v)
-
         out.append(
             Document(
                 source=r.source,
@@ -135,13 +136,14 @@ def stored_documents(
                 external_id=r.external_id,
                 created_at=r.created_at,
                 text=r.text,
-                rating=num(r.rating),
-                nps=num(r.nps),
-                csat=num(r.csat),
-                ces=num(r.ces),
+                rating=_num(r.rating),
+                nps=_num(r.nps),
+                csat=_num(r.csat),
+                ces=_num(r.ces),
                 channel=r.channel,
                 product=r.product,
                 turns=by_doc.get(r.doc_id, []),
+                extra=json.loads(r.extra) if r.extra else {},
                 location=r.location or "",
             )
         )

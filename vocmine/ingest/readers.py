@@ -32,6 +32,7 @@ ROLE_ALIASES = {
     "assistant": "bot",
 }
 SCORE_RANGES = {"rating": (1, 5), "nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+_EXTRA = ("customer_id", "language", "outcome")
 
 
 class Rejected(Exception):
@@ -113,8 +114,12 @@ def to_document(src: SourceConfig, row: dict[str, Any], location: str) -> Docume
         raise Rejected(f"text has {len(text)} characters, over the limit of {src.max_chars}")
     if not text and all(v is None for v in scores.values()):
         raise Rejected("no text and no score")
-    mapped = {c(k) for k in ("id", "timestamp", "text", "turns", *SCORE_RANGES, "channel", "product")}
+    mapped = {
+        c(k) for k in ("id", "timestamp", "text", "turns", *SCORE_RANGES, "channel", "product", *_EXTRA)
+    }
     extra = {k: v for k, v in row.items() if k not in mapped and v not in (None, "")}
+    # canonical fields without a column of their own are kept under their canonical names
+    extra.update({k: row[c(k)] for k in _EXTRA if row.get(c(k)) not in (None, "")})
     return Document(
         source=src.name,
         kind=src.kind,

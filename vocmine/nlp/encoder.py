@@ -46,6 +46,7 @@ class Encoder:
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         threads = int(os.environ.get("VOCMINE_THREADS", "0")) or (os.cpu_count() or 1)
         torch.set_num_threads(threads)
         path = resolve_encoder(name_or_path)
