@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from tqdm import tqdm
 
 from vocmine import jobs, settings
-from vocmine.ingest.config import SourceConfig, load_sources
+from vocmine.ingest.config import load_sources
 from vocmine.nlp.model import load_model
 from vocmine.report.summary import build_summary, render_markdown
 from vocmine.store.db import Store
@@ -24,23 +24,27 @@ def prepare_store(db: str) -> Store:
 
 
 @task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def collect(store: Store, source: SourceConfig, force: bool) -> jobs.Intake:
-    return jobs.collect_new(store, source, force=force)
-
-
-@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def analyse_and_store(store: Store, model_dir: str, taxonomy: str | None, docs: list, run_id: str) -> dict:
     return jobs.analyse_and_store(store, load_model(model_dir, taxonomy), docs, run_id)
 
 
-@task(cache_policy=NO_CACHE)
-def close_intake(store: Store, intake: jobs.Intake, run_id: str) -> None:
-    """After the documents are stored: quarantine, file fingerprints and watermark (so a re-run adds nothing)."""
-    store.quarantine(intake.quarantined, run_id)
-    store.add_counts(run_id, read=intake.n_read, duplicates=intake.n_duplicates)
-    for path, sha, size in intake.files:
-        store.mark_file(intake.source, path, sha, size, run_id)
-    store.set_watermark(intake.source, intake.kind, intake.location, intake.max_created_at, run_id)
+@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def record_chunk(store: Store, chunk: jobs.Chunk, run_id: str) -> None:
+    """After a chunk's documents are stored: its quarantined records and counts."""
+    store.quarantine(chunk.quarantined, run_id)
+    store.add_counts(run_id, read=chunk.n_read, duplicates=chunk.n_duplicates)
+
+
+@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def mark_file_read(store: Store, done: jobs.FileRead, run_id: str) -> None:
+    """Only once all of a file is stored: an unchanged file is then skipped by later runs."""
+    store.mark_file(done.source, done.path, done.sha256, done.size, run_id, done.encoding)
+
+
+@task(retries=1, cache_policy=NO_CACHE)
+def refresh_search(store: Store) -> dict:
+    """Rebuild the full-text indexes in one transaction; searches see the old index until it commits."""
+    return store.refresh_search_index()
 
 
 @task(cache_policy=NO_CACHE)
@@ -63,10 +67,10 @@ def nightly(
     batch_size: int = 256,
     report_dir: str | None = None,
     force: bool = False,
+    chunk_size: int = 5000,
     progress: bool = False,
 ) -> dict:
     """Ingest → text → nlp → link → store → report, for everything new since the last successful run."""
-    logger = get_run_logger()
     store = prepare_store(db)
     vm = load_model(model, taxonomy)
     run_id = store.start_run(
@@ -74,26 +78,24 @@ def nightly(
     )
     try:
         for source in load_sources(sources):
-            intake = collect(store, source, force)
-            logger.info(
-                "%s: %d read, %d new or edited, %d duplicates, %d quarantined, %d files unchanged",
-                source.name,
-                intake.n_read,
-                len(intake.documents),
-                intake.n_duplicates,
-                len(intake.quarantined),
-                intake.n_files_skipped,
-            )
-            with tqdm(total=len(intake.documents), desc=source.name, unit="doc", disable=not progress) as bar:
-                for docs in jobs.batches(intake.documents, batch_size):
-                    analyse_and_store(store, model, taxonomy, list(docs), run_id)
-                    bar.update(len(docs))
-            close_intake(store, intake, run_id)
+            latest = None
+            with tqdm(desc=source.name, unit="rec", disable=not progress) as bar:
+                for item in jobs.iter_intake(store, source, force=force, chunk_size=chunk_size):
+                    if isinstance(item, jobs.FileRead):
+                        mark_file_read(store, item, run_id)
+                        continue
+                    for docs in jobs.batches(item.documents, batch_size):
+                        analyse_and_store(store, model, taxonomy, list(docs), run_id)
+                    record_chunk(store, item, run_id)
+                    bar.update(item.n_read)
+                    latest = max((t for t in (latest, item.max_created_at) if t), default=None)
+            store.set_watermark(source.name, source.kind, source.location, latest, run_id)
         store.publish_run(run_id, vm.version)
         run = store.finish_run(run_id, "completed")
     except BaseException as e:
         store.finish_run(run_id, "failed", message=repr(e)[:2000])
         raise
+    refresh_search(store)
     summary = summarise(store, model, taxonomy, report_dir or str(Path(db).parent / "reports"))
     print(summary)
     return {"run_id": run_id, "db": str(db), **{k: run[k] for k in run if k.startswith("n_")}}

@@ -1,4 +1,4 @@
-"""The ``vocmine`` command line: run, reprocess, report, query, classify, setup."""
+"""The ``vocmine`` command line: run, reprocess, report, query, search, export, classify, setup."""
 
 from __future__ import annotations
 
@@ -152,10 +152,60 @@ def query(
     elif fmt == "json":
         typer.echo(df.to_json(orient="records", force_ascii=False, date_format="iso"))
     else:
-        import pandas as pd
+        _print_frame(df)
 
-        with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
-            typer.echo(df.to_string(index=False))
+
+def _print_frame(df) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
+        typer.echo(df.to_string(index=False))
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Words to find, e.g. 'доставка' (stemmed: finds 'доставки').")],
+    lang: Annotated[str | None, typer.Option(help="Only documents in this language: ru or en.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most matches to show.")] = 20,
+    db: DbOpt = settings.DEFAULT_DB,
+) -> None:
+    """Full-text search over the masked document text (as of the last index refresh), best first."""
+    import duckdb
+
+    from vocmine.store.db import Store
+
+    try:
+        df = Store(db).search(text, lang=lang, limit=limit)
+    except (duckdb.Error, FileNotFoundError, RuntimeError, ValueError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    _print_frame(df)
+
+
+@app.command()
+def export(
+    view: Annotated[str, typer.Argument(help="Analyst view, e.g. v_pain_points.")],
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the Parquet files to.")],
+    partition_by: Annotated[
+        list[str] | None,
+        typer.Option("--partition-by", help="Partition column (repeatable; default: week)."),
+    ] = None,
+    no_partition: Annotated[bool, typer.Option("--no-partition", help="Write one file.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace a previous export in OUT_DIR.")] = False,
+    db: DbOpt = settings.DEFAULT_DB,
+) -> None:
+    """Export an analyst view to Hive-partitioned Parquet (OUT_DIR/week=2026-10-05/data_0.parquet)."""
+    import duckdb
+
+    from vocmine.store.db import Store
+
+    cols = () if no_partition else tuple(partition_by or ("week",))
+    try:
+        n = Store(db).export(view, out_dir, partition_by=cols, overwrite=overwrite)
+    except (duckdb.Error, FileNotFoundError, FileExistsError, ValueError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{n} rows of {view} → {out_dir}")
 
 
 @app.command()

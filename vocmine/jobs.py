@@ -7,12 +7,13 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
 
 from vocmine.ingest.config import SourceConfig
-from vocmine.ingest.readers import read_file, source_files
+from vocmine.ingest.readers import raw_records, source_files, to_records
 from vocmine.nlp.model import VocModel
 from vocmine.pipeline import Analyzer
 from vocmine.records import Document, Quarantined, Turn
@@ -20,58 +21,76 @@ from vocmine.store.db import Store
 
 
 @dataclass
-class Intake:
-    """What one source offers this run: new or edited documents, quarantined records, and the counts."""
+class Chunk:
+    """A bounded slice of one source file: its new or edited documents, quarantined records and counts."""
 
     source: str
-    kind: str
-    location: str
+    path: str
     documents: list[Document] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
-    files: list[tuple[str, str, int]] = field(default_factory=list)  # (path, sha256, size) read this run
     n_read: int = 0
     n_duplicates: int = 0
-    n_files_skipped: int = 0
 
     @property
     def max_created_at(self) -> datetime | None:
         return max((d.created_at for d in self.documents), default=None)
 
 
+@dataclass(frozen=True)
+class FileRead:
+    """Marks that every chunk of a file was handed out; the flow records it once they are stored."""
+
+    source: str
+    path: str
+    sha256: str
+    size: int
+    encoding: str | None
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
     return h.hexdigest()
 
 
-def collect_new(store: Store, src: SourceConfig, force: bool = False) -> Intake:
-    """Read the source's files that changed since they were last ingested; keep only new or edited records."""
-    intake = Intake(src.name, src.kind, src.location)
-    latest: dict[str, Document] = {}
+def iter_intake(
+    store: Store, src: SourceConfig, force: bool = False, chunk_size: int = 5000
+) -> Iterator[Chunk | FileRead]:
+    """Stream a source's changed files in chunks of at most ``chunk_size`` records (bounded memory).
+
+    Unchanged files (same content hash as when last ingested) are skipped unless ``force``. Within a chunk
+    the later of two records with the same id wins; across chunks and runs, a record whose content hash is
+    already stored counts as a duplicate, and one with a new hash is an edit.
+    """
     for path in source_files(src):
         sha = sha256_file(path)
         if not force and store.file_seen(src.name, str(path), sha):
-            intake.n_files_skipped += 1
             continue
-        intake.files.append((str(path), sha, path.stat().st_size))
-        for rec in read_file(src, path):
-            intake.n_read += 1
-            if isinstance(rec, Quarantined):
-                intake.quarantined.append(rec)
-            else:
+        encoding, raw = raw_records(src, path)
+        records = to_records(src, raw)
+        while True:
+            block = list(islice(records, chunk_size))
+            if not block:
+                break
+            chunk = Chunk(src.name, str(path), n_read=len(block))
+            latest: dict[str, Document] = {}
+            for rec in block:
+                if isinstance(rec, Quarantined):
+                    chunk.quarantined.append(rec)
+                    continue
                 if rec.doc_id in latest:
-                    intake.n_duplicates += 1  # the same id again in this read: the later record wins
+                    chunk.n_duplicates += 1
                 latest[rec.doc_id] = rec
-    known = store.known_hashes(list(latest))
-    for doc_id, doc in latest.items():
-        if known.get(doc_id) == doc.hash:
-            intake.n_duplicates += 1
-        else:
-            intake.documents.append(doc)
-    intake.documents.sort(key=lambda d: d.created_at)
-    return intake
+            known = store.known_hashes(list(latest))
+            for doc_id, doc in latest.items():
+                if known.get(doc_id) == doc.hash:
+                    chunk.n_duplicates += 1
+                else:
+                    chunk.documents.append(doc)
+            yield chunk
+        yield FileRead(src.name, str(path), sha, path.stat().st_size, encoding)
 
 
 def batches(items: Sequence, size: int) -> Iterator[Sequence]:

@@ -35,7 +35,8 @@ class SourceConfig(BaseModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: Literal["review", "chat", "survey"]
     location: str
-    format: Literal["csv", "tsv", "jsonl", "json"] | None = None
+    format: Literal["csv", "tsv", "jsonl", "json", "parquet", "xlsx", "transcript"] | None = None
+    sheet: str | None = None  # xlsx: the worksheet (default: the first)
     encoding: str | None = None  # None: detected
     fields: dict[str, str] = Field(default_factory=dict)  # canonical field -> column in the source
     max_chars: int = 20_000  # longer texts are quarantined, not truncated silently
@@ -58,7 +59,8 @@ class SourceConfig(BaseModel):
         if self.format:
             return self.format
         suffix = Path(self.location).suffix.lower().lstrip(".")
-        if suffix in ("csv", "tsv", "jsonl", "json"):
+        suffix = {"ndjson": "jsonl", "txt": "transcript", "xls": "xlsx"}.get(suffix, suffix)
+        if suffix in ("csv", "tsv", "jsonl", "json", "parquet", "xlsx", "transcript"):
             return suffix
         raise SourceError(f"source {self.name!r}: cannot tell the format of {self.location!r}; set `format`")
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 from collections.abc import Iterator
 from datetime import datetime
@@ -12,7 +9,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from vocmine.ingest import formats
 from vocmine.ingest.config import SourceConfig, SourceError
+from vocmine.ingest.formats import RawRecord
 from vocmine.records import Document, Quarantined, Turn
 
 ROLE_ALIASES = {
@@ -37,24 +36,6 @@ _EXTRA = ("customer_id", "language", "outcome")
 
 class Rejected(Exception):
     """A record that goes to quarantine; the message is the operator-facing reason."""
-
-
-def read_text_file(path: Path, encoding: str | None) -> tuple[str, str]:
-    """Decode a file, detecting its encoding when not given; returns (text, encoding used)."""
-    raw = path.read_bytes()
-    if encoding:
-        return raw.decode(encoding), encoding
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(raw).best()
-        if best is None:
-            raise SourceError(f"{path}: unknown text encoding (not UTF-8 and no reliable guess)") from None
-        return str(best), best.encoding
 
 
 def parse_timestamp(value: Any, tz: str) -> datetime:
@@ -135,46 +116,21 @@ def to_document(src: SourceConfig, row: dict[str, Any], location: str) -> Docume
     )
 
 
-def _rows(src: SourceConfig, path: Path) -> Iterator[tuple[str, dict[str, Any] | str, str]]:
-    """(location, the row or why it could not be parsed, raw payload) for every record of the file."""
-    text, _ = read_text_file(path, src.encoding)
+def raw_records(src: SourceConfig, path: Path) -> tuple[str | None, Iterator[RawRecord]]:
+    """The file's detected text encoding (None for binary formats) and its raw records."""
     fmt = src.resolved_format()
+    if fmt == "parquet":
+        return None, formats.read_parquet(path)
+    if fmt == "xlsx":
+        return None, formats.read_xlsx(path, src.sheet)
+    encoding = formats.detect_encoding(path, src.encoding)
     if fmt in ("csv", "tsv"):
-        delimiter = "\t" if fmt == "tsv" else ","
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        missing = [c for c in (src.column("id"), src.column("timestamp")) if c not in header]
-        if missing:
-            raise SourceError(f"{path}: missing column(s) {missing}; header is {header}")
-        for values in reader:
-            loc = f"{path.name}:{reader.line_num}"
-            payload = delimiter.join(values)
-            if len(values) != len(header):
-                yield loc, f"malformed row: expected {len(header)} fields, found {len(values)}", payload
-                continue
-            yield loc, dict(zip(header, values, strict=True)), payload
-    elif fmt == "jsonl":
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield f"{path.name}:{n}", f"invalid JSON ({e.msg})", line
-                continue
-            yield f"{path.name}:{n}", obj if isinstance(obj, dict) else "not a JSON object", line
-    elif fmt == "json":
-        data = json.loads(text)
-        items = data if isinstance(data, list) else data.get("records", [])
-        for n, obj in enumerate(items):
-            yield (
-                f"{path.name}[{n}]",
-                obj if isinstance(obj, dict) else None,
-                json.dumps(obj, ensure_ascii=False),
-            )
+        return encoding, formats.read_csv(path, src, encoding, "\t" if fmt == "tsv" else ",")
+    if fmt == "jsonl":
+        return encoding, formats.read_jsonl(path, encoding)
+    if fmt == "json":
+        return encoding, formats.read_json(path, encoding)
+    return encoding, formats.read_transcript(path, src, encoding, ROLE_ALIASES)
 
 
 def source_files(src: SourceConfig) -> list[Path]:
@@ -189,14 +145,19 @@ def source_files(src: SourceConfig) -> list[Path]:
 
 
 def read_file(src: SourceConfig, path: Path) -> Iterator[Document | Quarantined]:
-    for loc, row, payload in _rows(src, path):
-        if isinstance(row, str):
-            yield Quarantined(src.name, loc, payload, row)
+    """Every record of one file, streamed, as a Document or a Quarantined with its reason."""
+    return to_records(src, raw_records(src, path)[1])
+
+
+def to_records(src: SourceConfig, records: Iterator[RawRecord]) -> Iterator[Document | Quarantined]:
+    for rec in records:
+        if rec.row is None:
+            yield Quarantined(src.name, rec.location, rec.payload, rec.problem or "unparseable record")
             continue
         try:
-            yield to_document(src, row, loc)
+            yield to_document(src, rec.row, rec.location)
         except Rejected as e:
-            yield Quarantined(src.name, loc, payload, str(e))
+            yield Quarantined(src.name, rec.location, rec.payload, str(e))
 
 
 def read_source(src: SourceConfig) -> Iterator[Document | Quarantined]:

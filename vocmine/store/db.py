@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -14,7 +15,9 @@ import duckdb
 import pandas as pd
 
 from vocmine.records import AnalysisBatch, Quarantined, content_hash
-from vocmine.store.schema import SCHEMA_VERSION, TABLES, VIEWS
+from vocmine.store import fts
+from vocmine.store.dictionary import ANALYST_VIEWS
+from vocmine.store.migrations import upgrade
 
 # Per-doc tables replaced when a document is re-analysed (edited text or a new model version).
 _CHILD_TABLES = ("turns", "segments")  # replaced with the document
@@ -48,6 +51,7 @@ class Store:
                 time.sleep(0.1 * (1 + attempt % 10))
         assert con is not None
         try:
+            fts.configure(con)  # no extension is ever downloaded; fts comes from its wheel
             yield con
         finally:
             con.close()
@@ -65,19 +69,12 @@ class Store:
 
     # -- schema ---------------------------------------------------------------------------------------
     def migrate(self) -> int:
-        """Create or upgrade the schema; returns the schema version now in the file."""
+        """Create or upgrade the schema in one transaction; returns the schema version now in the file.
+
+        Raises ``migrations.SchemaTooNew`` (a ``RuntimeError``) for a file written by a newer vocmine.
+        """
         with self.transaction() as con:
-            con.execute(TABLES)
-            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            found = int(row[0]) if row else 0
-            if found > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{self.path} has schema v{found}, newer than this vocmine (v{SCHEMA_VERSION}); upgrade vocmine"
-                )
-            # Forward migrations from `found` to SCHEMA_VERSION go here, one function per step.
-            con.execute(VIEWS)
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        return SCHEMA_VERSION
+            return upgrade(con, self.path)
 
     # -- runs -----------------------------------------------------------------------------------------
     def start_run(self, flow: str, params: dict, model_version: str | None = None) -> str:
@@ -143,11 +140,14 @@ class Store:
             ).fetchone()
         return bool(row and row[0] == sha256)
 
-    def mark_file(self, source: str, path: str, sha256: str, size: int, run_id: str) -> None:
+    def mark_file(
+        self, source: str, path: str, sha256: str, size: int, run_id: str, encoding: str | None = None
+    ) -> None:
         with self.transaction() as con:
             con.execute(
-                "INSERT OR REPLACE INTO source_files VALUES (?, ?, ?, ?, ?, ?)",
-                [source, path, sha256, size, run_id, now()],
+                "INSERT OR REPLACE INTO source_files (source, path, sha256, size, run_id, seen_at, encoding) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [source, path, sha256, size, run_id, now(), encoding],
             )
 
     def known_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
@@ -307,3 +307,72 @@ class Store:
         """Run read-only SQL (the connection itself is read-only; parameters are bound, never pasted)."""
         with self.connect(read_only=True) as con:
             return con.execute(sql, params or []).df()
+
+    # -- search and export ----------------------------------------------------------------------------
+    def refresh_search_index(self) -> dict[str, int]:
+        """Rebuild the full-text indexes from the current documents; returns the rows indexed per table.
+
+        One transaction: searches keep seeing the previous index until it commits.
+        """
+        with self.transaction() as con:
+            counts = fts.refresh(con)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('search_indexed_at', ?)", [now().isoformat()])
+        return counts
+
+    def search(self, query: str, lang: str | None = None, limit: int = 20) -> pd.DataFrame:
+        """Full-text search over the masked document text (stemmed: "доставки" finds "Доставка").
+
+        Columns: doc_id, score (BM25, higher is better), created_at, source, text. ``lang`` keeps documents
+        of that language (``ru`` uses the Russian index, anything else the English one). The index is as of
+        the last :meth:`refresh_search_index`.
+        """
+        if not query.strip():
+            raise ValueError("empty search query")
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        with self.connect(read_only=True) as con:
+            return fts.search(con, query, lang, limit)
+
+    def export(
+        self,
+        view: str,
+        out_dir: str | Path,
+        partition_by: Sequence[str] = ("week",),
+        overwrite: bool = False,
+    ) -> int:
+        """Write an analyst view to Parquet under ``out_dir`` (Hive-partitioned: ``week=2026-10-05/…``).
+
+        Without ``partition_by`` it writes ``out_dir/data_0.parquet``. ``overwrite`` replaces a previous
+        export; a non-empty folder holding anything but Parquet files is never touched. Returns the rows.
+        """
+        if view not in ANALYST_VIEWS:
+            raise ValueError(f"unknown view {view!r}; one of: {', '.join(ANALYST_VIEWS)}")
+        out = Path(out_dir)
+        if out.exists() and any(out.iterdir()):
+            files = [p for p in out.rglob("*") if p.is_file()]
+            if not overwrite:
+                raise FileExistsError(f"{out} is not empty; pass overwrite=True (--overwrite) to replace it")
+            if any(p.suffix != ".parquet" for p in files):
+                raise FileExistsError(f"{out} holds files other than Parquet; refusing to replace it")
+            shutil.rmtree(out)
+        with self.connect(read_only=True) as con:
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ?",
+                    [view],
+                ).fetchall()
+            ]
+            unknown = [c for c in partition_by if c not in columns]
+            if unknown:
+                raise ValueError(f"{view} has no column {', '.join(unknown)}; columns: {', '.join(columns)}")
+            out.mkdir(parents=True, exist_ok=True)
+            target, options = out, "FORMAT parquet"
+            if partition_by:
+                options += ", PARTITION_BY (" + ", ".join(f'"{c}"' for c in partition_by) + ")"
+            else:
+                target = out / "data_0.parquet"
+            # COPY cannot bind its target; the view and columns are checked above, the path is quoted.
+            path = str(target).replace("'", "''")
+            row = con.execute(f"COPY (SELECT * FROM {view}) TO '{path}' ({options})").fetchone()
+        return int(row[0])

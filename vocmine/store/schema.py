@@ -1,8 +1,11 @@
-"""DuckDB schema of vocmine: tables with lineage, analyst views, and forward migrations."""
+"""DuckDB schema of vocmine: tables with lineage and analyst views (upgrades: ``migrations.py``).
+
+The column meanings live in ``dictionary.py``; a new table or column needs an entry there and a migration.
+"""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 TABLES = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -145,6 +148,7 @@ CREATE TABLE IF NOT EXISTS source_files (
     size BIGINT,
     run_id VARCHAR NOT NULL,
     seen_at TIMESTAMPTZ NOT NULL,
+    encoding VARCHAR,
     PRIMARY KEY (source, path)
 );
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -164,6 +168,17 @@ CREATE TABLE IF NOT EXISTS model_versions (
     taxonomy JSON,
     first_run_id VARCHAR,
     created_at TIMESTAMPTZ
+);
+-- v2: the documents' masked text as the full-text indexes see it, one table per stemmer
+CREATE TABLE IF NOT EXISTS search_ru (
+    doc_id VARCHAR PRIMARY KEY,
+    lang VARCHAR,
+    text VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS search_en (
+    doc_id VARCHAR PRIMARY KEY,
+    lang VARCHAR,
+    text VARCHAR NOT NULL
 );
 """
 

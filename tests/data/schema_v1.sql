@@ -1,0 +1,227 @@
+-- vocmine schema v1 (frozen from git HEAD vocmine/store/schema.py: TABLES + VIEWS) for the migration test.
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    flow VARCHAR NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    ended_at TIMESTAMPTZ,
+    status VARCHAR NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+    params JSON,
+    model_version VARCHAR,
+    n_read INTEGER DEFAULT 0,
+    n_stored INTEGER DEFAULT 0,
+    n_updated INTEGER DEFAULT 0,
+    n_duplicates INTEGER DEFAULT 0,
+    n_quarantined INTEGER DEFAULT 0,
+    n_segments INTEGER DEFAULT 0,
+    n_pain_points INTEGER DEFAULT 0,
+    message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS sources (
+    source VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL CHECK (kind IN ('review', 'chat', 'survey')),
+    location VARCHAR,
+    watermark TIMESTAMPTZ,
+    last_run_id VARCHAR,
+    updated_at TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id VARCHAR PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL CHECK (kind IN ('review', 'chat', 'survey')),
+    external_id VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    lang VARCHAR,
+    lang_confidence REAL,
+    text VARCHAR NOT NULL,
+    n_chars INTEGER,
+    rating TINYINT CHECK (rating BETWEEN 1 AND 5),
+    nps TINYINT CHECK (nps BETWEEN 0 AND 10),
+    csat TINYINT CHECK (csat BETWEEN 1 AND 5),
+    ces TINYINT CHECK (ces BETWEEN 1 AND 7),
+    channel VARCHAR,
+    product VARCHAR,
+    extra JSON,
+    pii_masked INTEGER DEFAULT 0,
+    content_hash VARCHAR NOT NULL,
+    location VARCHAR,
+    ingest_run_id VARCHAR NOT NULL,
+    updated_run_id VARCHAR NOT NULL,
+    UNIQUE (source, external_id)
+);
+CREATE TABLE IF NOT EXISTS document_history (
+    doc_id VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    text VARCHAR,
+    replaced_by_run_id VARCHAR NOT NULL,
+    replaced_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS turns (
+    doc_id VARCHAR NOT NULL,
+    turn_idx INTEGER NOT NULL,
+    role VARCHAR NOT NULL CHECK (role IN ('customer', 'agent', 'bot')),
+    ts TIMESTAMPTZ,
+    text VARCHAR,
+    PRIMARY KEY (doc_id, turn_idx)
+);
+CREATE TABLE IF NOT EXISTS segments (
+    doc_id VARCHAR NOT NULL,
+    seg_idx INTEGER NOT NULL,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    text VARCHAR NOT NULL,
+    lang VARCHAR,
+    lemmas VARCHAR[],
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (doc_id, seg_idx),
+    CHECK (start_char >= 0 AND end_char > start_char)
+);
+CREATE TABLE IF NOT EXISTS segment_predictions (
+    doc_id VARCHAR NOT NULL,
+    seg_idx INTEGER NOT NULL,
+    model_version VARCHAR NOT NULL,
+    sentiment VARCHAR NOT NULL CHECK (sentiment IN ('negative', 'neutral', 'positive')),
+    score REAL NOT NULL,
+    p_negative REAL NOT NULL,
+    p_neutral REAL NOT NULL,
+    p_positive REAL NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (doc_id, seg_idx, model_version)
+);
+CREATE TABLE IF NOT EXISTS segment_touchpoints (
+    doc_id VARCHAR NOT NULL,
+    seg_idx INTEGER NOT NULL,
+    model_version VARCHAR NOT NULL,
+    touchpoint VARCHAR NOT NULL,
+    stage VARCHAR NOT NULL,
+    score REAL NOT NULL,
+    similarity REAL,
+    keyword VARCHAR,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (doc_id, seg_idx, model_version, touchpoint)
+);
+CREATE TABLE IF NOT EXISTS document_predictions (
+    doc_id VARCHAR NOT NULL,
+    model_version VARCHAR NOT NULL,
+    sentiment VARCHAR NOT NULL CHECK (sentiment IN ('negative', 'neutral', 'positive')),
+    score REAL NOT NULL,
+    p_negative REAL NOT NULL,
+    p_neutral REAL NOT NULL,
+    p_positive REAL NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (doc_id, model_version)
+);
+CREATE TABLE IF NOT EXISTS pain_points (
+    doc_id VARCHAR NOT NULL,
+    seg_idx INTEGER NOT NULL,
+    model_version VARCHAR NOT NULL,
+    touchpoint VARCHAR NOT NULL,
+    stage VARCHAR NOT NULL,
+    severity REAL NOT NULL,
+    evidence VARCHAR NOT NULL,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (doc_id, seg_idx, model_version, touchpoint)
+);
+CREATE TABLE IF NOT EXISTS doc_model (
+    doc_id VARCHAR PRIMARY KEY,
+    model_version VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS source_files (
+    source VARCHAR NOT NULL,
+    path VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    size BIGINT,
+    run_id VARCHAR NOT NULL,
+    seen_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (source, path)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    quarantine_id VARCHAR PRIMARY KEY,
+    run_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    location VARCHAR,
+    payload VARCHAR,
+    reason VARCHAR NOT NULL,
+    quarantined_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS model_versions (
+    model_version VARCHAR PRIMARY KEY,
+    name VARCHAR,
+    encoder VARCHAR,
+    taxonomy_version VARCHAR,
+    taxonomy JSON,
+    first_run_id VARCHAR,
+    created_at TIMESTAMPTZ
+);
+CREATE OR REPLACE VIEW v_current_model AS
+    SELECT value AS model_version FROM meta WHERE key = 'current_model_version';
+
+CREATE OR REPLACE VIEW v_documents AS
+    SELECT d.doc_id, d.source, d.kind, d.external_id, d.created_at,
+           date_trunc('week', d.created_at)::DATE AS week,
+           d.lang, d.text, d.rating, d.nps, d.csat, d.ces, d.channel, d.product,
+           p.sentiment, p.score AS sentiment_score, p.p_negative, p.p_neutral, p.p_positive,
+           p.model_version, d.ingest_run_id
+    FROM documents d
+    LEFT JOIN doc_model m ON m.doc_id = d.doc_id
+    LEFT JOIN document_predictions p
+      ON p.doc_id = d.doc_id AND p.model_version = m.model_version;
+
+CREATE OR REPLACE VIEW v_segments AS
+    SELECT s.doc_id, s.seg_idx, s.start_char, s.end_char, s.text, s.lang,
+           d.source, d.kind, d.created_at, date_trunc('week', d.created_at)::DATE AS week,
+           d.channel, d.product,
+           p.sentiment, p.score AS sentiment_score, p.p_negative, p.p_neutral, p.p_positive, p.model_version
+    FROM segments s
+    JOIN documents d ON d.doc_id = s.doc_id
+    LEFT JOIN doc_model m ON m.doc_id = s.doc_id
+    LEFT JOIN segment_predictions p
+      ON p.doc_id = s.doc_id AND p.seg_idx = s.seg_idx
+     AND p.model_version = m.model_version;
+
+CREATE OR REPLACE VIEW v_segment_touchpoints AS
+    SELECT t.doc_id, t.seg_idx, t.touchpoint, t.stage, t.score AS touchpoint_score, t.keyword,
+           s.text, s.sentiment, s.sentiment_score, s.created_at, s.week, s.source, s.kind, s.channel,
+           s.product, s.lang, t.model_version
+    FROM segment_touchpoints t
+    JOIN doc_model m ON m.doc_id = t.doc_id AND m.model_version = t.model_version
+    JOIN v_segments s ON s.doc_id = t.doc_id AND s.seg_idx = t.seg_idx;
+
+CREATE OR REPLACE VIEW v_pain_points AS
+    SELECT pp.doc_id, pp.seg_idx, pp.touchpoint, pp.stage, pp.severity, pp.evidence,
+           pp.start_char, pp.end_char, d.source, d.kind, d.created_at,
+           date_trunc('week', d.created_at)::DATE AS week, d.lang, d.channel, d.product,
+           d.rating, d.nps, d.csat, d.ces, d.text AS document_text, pp.model_version, pp.run_id
+    FROM pain_points pp
+    JOIN doc_model m ON m.doc_id = pp.doc_id AND m.model_version = pp.model_version
+    JOIN documents d ON d.doc_id = pp.doc_id;
+
+CREATE OR REPLACE VIEW v_pain_points_weekly AS
+    SELECT touchpoint, stage, week, count(*) AS pain_points, count(DISTINCT doc_id) AS documents,
+           avg(severity) AS avg_severity
+    FROM v_pain_points
+    GROUP BY ALL;
+
+CREATE OR REPLACE VIEW v_touchpoint_sentiment AS
+    SELECT touchpoint, stage,
+           count(*) AS mentions,
+           count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+           count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
+           count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+           round(count(*) FILTER (WHERE sentiment = 'negative') / count(*), 4) AS share_negative
+    FROM v_segment_touchpoints
+    GROUP BY ALL;
+
+CREATE OR REPLACE VIEW v_survey_scores AS
+    SELECT doc_id, source, created_at, week, channel, product, nps, csat, ces,
+           CASE WHEN nps >= 9 THEN 'promoter' WHEN nps >= 7 THEN 'passive'
+                WHEN nps IS NOT NULL THEN 'detractor' END AS nps_group,
+           length(trim(text)) = 0 AS silent, sentiment
+    FROM v_documents
+    WHERE nps IS NOT NULL OR csat IS NOT NULL OR ces IS NOT NULL;

@@ -1,0 +1,244 @@
+"""File formats: each reader streams ``RawRecord``s (location, parsed row or why not, raw payload).
+
+Text files are decoded with an encoding detected from a sample of the file (BOM, UTF-8, then
+charset-normalizer), and read line by line so memory stays bounded whatever the file size. Bytes the
+detected encoding cannot decode are kept as surrogate escapes and the record holding them is rejected,
+rather than failing the whole file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from vocmine.ingest.config import SourceConfig, SourceError
+
+SAMPLE_BYTES = 256 * 1024
+_SURROGATE = re.compile("[\udc80-\udcff]")
+# csv refuses fields over 128 KiB by default; the per-source max_chars limit is the real guard
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    location: str
+    row: dict[str, Any] | None
+    payload: str
+    problem: str | None = None  # why the record could not be parsed (row is None then)
+
+
+def detect_encoding(path: Path, declared: str | None = None) -> str:
+    """The file's text encoding: as declared, from a BOM, UTF-8 if the sample decodes, else detected."""
+    if declared:
+        codecs.lookup(declared)  # an unknown name fails here, with Python's message
+        return declared
+    with path.open("rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < SAMPLE_BYTES)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in sample[:4096] and sample.count(b"\x00") > len(sample) // 4:
+        raise SourceError(f"{path}: binary file (not text)")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(
+        sample, cp_isolation=["cp1251", "koi8_r", "utf_16", "cp1252", "latin_1", "cp866"]
+    ).best()
+    if best is None:
+        raise SourceError(f"{path}: unknown text encoding (not UTF-8 and no reliable guess); set `encoding`")
+    return best.encoding
+
+
+def open_text(path: Path, encoding: str) -> IO[str]:
+    errors = "strict" if encoding.startswith("utf-16") else "surrogateescape"
+    return path.open("r", encoding=encoding, errors=errors, newline="")
+
+
+def undecodable(value: str) -> bool:
+    return bool(_SURROGATE.search(value))
+
+
+def _sniff_delimiter(sample: str, default: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return default
+
+
+def read_csv(path: Path, src: SourceConfig, encoding: str, default_delimiter: str) -> Iterator[RawRecord]:
+    with open_text(path, encoding) as f:
+        sample = f.read(64 * 1024)
+        f.seek(0)
+        delimiter = _sniff_delimiter(sample, default_delimiter)
+        reader = csv.reader(f, delimiter=delimiter)
+        header = next(reader, None)
+        if header is None:
+            return
+        header = [h.strip() for h in header]
+        missing = [c for c in (src.column("id"), src.column("timestamp")) if c not in header]
+        if missing:
+            raise SourceError(f"{path}: missing column(s) {missing}; header is {header}")
+        start = 2
+        for values in reader:
+            loc = f"{path.name}:{start}"
+            start = reader.line_num + 1
+            payload = delimiter.join(values)
+            if undecodable(payload):
+                yield RawRecord(
+                    loc,
+                    None,
+                    payload.encode(encoding, "surrogateescape").decode("utf-8", "replace"),
+                    f"bytes not valid in the file's encoding ({encoding})",
+                )
+            elif not any(v.strip() for v in values):
+                continue
+            elif len(values) != len(header):
+                yield RawRecord(
+                    loc, None, payload, f"malformed row: expected {len(header)} fields, found {len(values)}"
+                )
+            else:
+                yield RawRecord(loc, dict(zip(header, values, strict=True)), payload)
+
+
+def read_jsonl(path: Path, encoding: str) -> Iterator[RawRecord]:
+    with open_text(path, encoding) as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            loc = f"{path.name}:{n}"
+            if undecodable(line):
+                yield RawRecord(loc, None, line, f"bytes not valid in the file's encoding ({encoding})")
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield RawRecord(loc, None, line.rstrip("\n"), f"invalid JSON ({e.msg})")
+                continue
+            if isinstance(obj, dict):
+                yield RawRecord(loc, obj, line.rstrip("\n"))
+            else:
+                yield RawRecord(loc, None, line.rstrip("\n"), "not a JSON object")
+
+
+def read_json(path: Path, encoding: str) -> Iterator[RawRecord]:
+    """A JSON array of records, or an object with a ``records`` array (whole file in memory: use JSONL for big)."""
+    with open_text(path, encoding) as f:
+        try:
+            data = json.load(f)
+        except json.JSONDecodeError as e:
+            raise SourceError(f"{path}: invalid JSON ({e.msg} at line {e.lineno})") from None
+    items = data if isinstance(data, list) else data.get("records") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise SourceError(f"{path}: expected a JSON array of records or an object with a 'records' array")
+    for n, obj in enumerate(items):
+        payload = json.dumps(obj, ensure_ascii=False, default=str)
+        if isinstance(obj, dict):
+            yield RawRecord(f"{path.name}[{n}]", obj, payload)
+        else:
+            yield RawRecord(f"{path.name}[{n}]", None, payload, "not a JSON object")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def read_parquet(path: Path) -> Iterator[RawRecord]:
+    import pyarrow.parquet as pq
+
+    n = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
+        for row in batch.to_pylist():
+            n += 1
+            row = {k: _plain(v) for k, v in row.items()}
+            yield RawRecord(f"{path.name}:row{n}", row, json.dumps(row, ensure_ascii=False, default=str))
+
+
+def read_xlsx(path: Path, sheet: str | None) -> Iterator[RawRecord]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return
+        header = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)]
+        for n, values in enumerate(rows, 2):
+            if all(v is None or str(v).strip() == "" for v in values):
+                continue
+            row = {h: ("" if v is None else _plain(v)) for h, v in zip(header, values, strict=False)}
+            yield RawRecord(f"{path.name}:{n}", row, json.dumps(row, ensure_ascii=False, default=str))
+    finally:
+        wb.close()
+
+
+# "[12:01] Клиент: текст", "Agent: text", "[2026-10-01 12:01:05] Оператор: ..."
+_TURN = re.compile(r"^\s*(?:\[(?P<ts>[^\]]{4,25})\]\s*)?(?P<role>[^\W\d][\w .-]{0,24}?)\s*:\s(?P<text>.*)$")
+_DATE_HEADER = re.compile(r"^\s*(?:date|дата)\s*:\s*(?P<d>\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+_ID_HEADER = re.compile(
+    r"^\s*(?:conversation|chat|id|диалог|чат)\s*(?:id)?\s*[:#]\s*(?P<id>\S+)", re.IGNORECASE
+)
+_FILE_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def read_transcript(
+    path: Path, src: SourceConfig, encoding: str, roles: dict[str, str]
+) -> Iterator[RawRecord]:
+    """A plain-text chat transcript: one conversation per file, one turn per line, continuation lines joined.
+
+    Optional header lines ``Conversation: ID`` and ``Date: YYYY-MM-DD`` (else the file name gives both).
+    """
+    with open_text(path, encoding) as f:
+        lines = f.read().splitlines()
+    conv_id, day = path.stem, None
+    m = _FILE_DATE.search(path.name)
+    if m:
+        day = m.group(1)
+    turns: list[dict[str, Any]] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        if undecodable(line):
+            yield RawRecord(path.name, None, line, f"bytes not valid in the file's encoding ({encoding})")
+            return
+        if hm := _DATE_HEADER.match(line):
+            day = hm.group("d")
+            continue
+        if not turns and (im := _ID_HEADER.match(line)):
+            conv_id = im.group("id")
+            continue
+        tm = _TURN.match(line)
+        if tm and tm.group("role").strip().lower() in roles:
+            ts = tm.group("ts")
+            if ts and day and re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", ts.strip()):
+                ts = f"{day}T{ts.strip():0>5}"
+            turns.append({"role": tm.group("role").strip(), "ts": ts, "text": tm.group("text").strip()})
+        elif turns:
+            turns[-1]["text"] = (turns[-1]["text"] + "\n" + line.strip()).strip()
+        else:
+            yield RawRecord(
+                path.name, None, "\n".join(lines)[:2000], f"transcript line without a speaker: {line[:60]!r}"
+            )
+            return
+    if not turns:
+        yield RawRecord(path.name, None, "\n".join(lines)[:2000], "transcript without turns")
+        return
+    started = turns[0]["ts"] or day
+    row = {src.column("id"): conv_id, src.column("timestamp"): started, src.column("turns"): turns}
+    yield RawRecord(path.name, row, "\n".join(lines))

@@ -1,0 +1,70 @@
+"""Forward schema migrations, applied by ``Store.migrate()`` inside its transaction.
+
+``MIGRATIONS[i]`` upgrades a file from schema v(i+1) to v(i+2). A step carries its own DDL (never the
+evolving ``schema.TABLES``), so an old file is upgraded exactly as it was defined; a test checks that an
+upgraded v1 file ends up with the same tables and columns as a fresh one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from vocmine.store.dictionary import apply_comments
+from vocmine.store.schema import SCHEMA_VERSION, TABLES, VIEWS
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _v1_to_v2(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables the full-text indexes are built over (filled by ``Store.refresh_search_index``)."""
+    for table in ("search_ru", "search_en"):
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} (doc_id VARCHAR PRIMARY KEY, lang VARCHAR, text VARCHAR NOT NULL)"
+        )
+
+
+def _v2_to_v3(con: duckdb.DuckDBPyConnection) -> None:
+    """The text encoding each file was read with (detected or declared), for the operator."""
+    con.execute("ALTER TABLE source_files ADD COLUMN IF NOT EXISTS encoding VARCHAR")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3)
+assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration step"
+
+
+class SchemaTooNew(RuntimeError):
+    """The file was written by a newer vocmine; this one must not touch it."""
+
+
+def file_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Schema version recorded in the database; 0 for an empty one."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'meta'"
+    ).fetchone()[0]
+    if not has_meta:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def upgrade(con: duckdb.DuckDBPyConnection, where: str | Path = "database") -> int:
+    """Bring the schema on ``con`` to ``SCHEMA_VERSION`` (caller owns the transaction); returns it."""
+    found = file_version(con)
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"{where} has schema v{found}, newer than this vocmine (v{SCHEMA_VERSION}); upgrade vocmine"
+        )
+    if found == 0:
+        con.execute(TABLES)
+    else:
+        for step in MIGRATIONS[found - 1 :]:
+            step(con)
+    # Views are recreated every time (cheap, and picks up fixed definitions); that drops their comments,
+    # so the comments are applied after them.
+    con.execute(VIEWS)
+    apply_comments(con)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    return SCHEMA_VERSION
