@@ -12,7 +12,7 @@ from tqdm import tqdm
 from vocmine import jobs, settings
 from vocmine.ingest.config import load_sources
 from vocmine.nlp.model import load_model
-from vocmine.report.summary import build_summary, render_markdown
+from vocmine.report.summary import NoData, build_summary, render_markdown
 from vocmine.store.db import Store
 
 
@@ -31,7 +31,7 @@ def analyse_and_store(store: Store, model_dir: str, taxonomy: str | None, docs: 
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def record_chunk(store: Store, chunk: jobs.Chunk, run_id: str) -> None:
     """After a chunk's documents are stored: its quarantined records and counts."""
-    store.quarantine(chunk.quarantined, run_id)
+    store.quarantine(chunk.quarantined, run_id, path=chunk.path)
     store.add_counts(run_id, read=chunk.n_read, duplicates=chunk.n_duplicates)
 
 
@@ -50,7 +50,10 @@ def refresh_search(store: Store) -> dict:
 @task(cache_policy=NO_CACHE)
 def summarise(store: Store, model_dir: str, taxonomy: str | None, out_dir: str) -> str:
     model = load_model(model_dir, taxonomy)
-    md = render_markdown(build_summary(store, model.taxonomy))
+    try:
+        md = render_markdown(build_summary(store, model.taxonomy))
+    except NoData as e:
+        md = f"# Pain-point summary\n\n{e}."
     path = Path(out_dir) / "summary.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(md, encoding="utf-8")

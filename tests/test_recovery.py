@@ -52,3 +52,32 @@ def test_crash_mid_run_then_resume(prefect_harness, small_source, monkeypatch):
     assert res["n_duplicates"] == 10
     segs = store.query("SELECT count(*) AS n, count(DISTINCT (doc_id, seg_idx)) AS d FROM segments").iloc[0]
     assert segs["n"] == segs["d"]
+
+
+def test_quarantine_retry_after_config_fix(prefect_harness, tmp_path):
+    from flows.nightly import nightly
+    from flows.quarantine import retry_quarantine
+
+    (tmp_path / "r.csv").write_text(
+        "review_id,created_at,stars,comment\n"
+        "1,2026-10-01T10:00:00+03:00,1,Курьер опоздал на два дня\n"
+        "2,2026-10-02T10:00:00+03:00,5,Great prices\n"
+        "3,2026-10-02T10:00:00+03:00,7,rating out of range stays quarantined\n",
+        encoding="utf-8",
+    )
+    cfg = tmp_path / "sources.yaml"
+    wrong = "sources:\n  - {name: r, kind: review, location: r.csv, fields: {id: review_id, timestamp: created_at}}\n"
+    cfg.write_text(wrong)
+    db = str(tmp_path / "v.duckdb")
+    first = nightly(sources=str(cfg), db=db)
+    assert first["n_stored"] == 0 and first["n_quarantined"] == 3
+    cfg.write_text(
+        wrong.replace("timestamp: created_at}", "timestamp: created_at, rating: stars, text: comment}")
+    )
+    assert nightly(sources=str(cfg), db=db)["n_read"] == 0  # unchanged file: skipped until retried
+    res = retry_quarantine(sources=str(cfg), db=db)
+    # all three old rows are resolved; row 3 comes back as a new row with its real problem
+    assert (res["files"], res["n_stored"], res["resolved"], res["n_quarantined"]) == (1, 2, 3, 1)
+    q = Store(db).query("SELECT reason, resolved_run_id FROM quarantine ORDER BY reason")
+    still_open = q[q["resolved_run_id"].isna()]["reason"].tolist()
+    assert len(still_open) == 1 and "outside 1..5" in still_open[0]

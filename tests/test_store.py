@@ -67,7 +67,7 @@ def test_quarantine_is_idempotent(store):
     run = store.start_run("test", {}, None)
     rows = [Quarantined("reviews", "r.csv:3", "3,,4,x", "missing timestamp")]
     assert store.quarantine(rows, run) == 1
-    assert store.quarantine(rows, run) == 0
+    assert store.quarantine(rows, run) == 0  # seen again: not new
     assert store.run(run)["n_quarantined"] == 1
 
 

@@ -119,11 +119,15 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Write the Markdown here too.")] = None,
 ) -> None:
     """Print the pain-point summary of the latest week against the 8 weeks before."""
-    from vocmine.report.summary import build_summary, render_markdown
+    from vocmine.report.summary import NoData, build_summary, render_markdown
     from vocmine.store.db import Store
     from vocmine.taxonomy import Taxonomy
 
-    md = render_markdown(build_summary(Store(db), Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY)))
+    try:
+        md = render_markdown(build_summary(Store(db), Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY)))
+    except (NoData, FileNotFoundError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
     if out:
         out.write_text(md, encoding="utf-8")
     typer.echo(md)
@@ -229,6 +233,57 @@ def classify(
         raise typer.Exit(2) from None
     write_table(res, output)
     typer.echo(f"{len(res)} rows scored with {vm.version} → {output}")
+
+
+quarantine_app = typer.Typer(help="Records that could not be ingested, and re-trying them after a fix.")
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    db: DbOpt = settings.DEFAULT_DB,
+    source: Annotated[list[str] | None, typer.Option(help="Source name (repeatable).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include resolved records.")] = False,
+) -> None:
+    """List quarantined records with their file, line and reason."""
+    import pandas as pd
+
+    from vocmine.store.db import Store
+
+    df = Store(db).query(
+        "SELECT source, location, reason, left(payload, 60) AS payload, run_id, resolved_run_id FROM quarantine "
+        "WHERE (? OR resolved_run_id IS NULL) AND (? IS NULL OR list_contains(?, source)) "
+        "ORDER BY source, path, location",
+        [all_, source, source],
+    )
+    with pd.option_context("display.max_rows", 500, "display.width", 200, "display.max_colwidth", 80):
+        typer.echo(df.to_string(index=False) if len(df) else "no quarantined records")
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    sources: Annotated[Path, typer.Option(help="Sources YAML (fixed).")] = settings.SAMPLES_DIR
+    / "sources.yaml",
+    db: DbOpt = settings.DEFAULT_DB,
+    source: Annotated[list[str] | None, typer.Option(help="Only these sources (repeatable).")] = None,
+    model: ModelOpt = settings.DEFAULT_MODEL_DIR,
+    taxonomy: TaxOpt = None,
+) -> None:
+    """Re-read the files behind open quarantine rows with the current config; resolved rows are closed."""
+    _quiet_prefect()
+    from flows.quarantine import retry_quarantine
+
+    res = retry_quarantine(
+        sources=str(sources),
+        db=str(db),
+        only=source,
+        model=str(model),
+        taxonomy=str(taxonomy) if taxonomy else None,
+    )
+    typer.echo(
+        f"re-read {res['files']} file(s): stored {res['n_stored']}, updated {res['n_updated']}, "
+        f"still quarantined {res['n_quarantined']}, resolved {res['resolved']}"
+    )
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from vocmine.ingest.config import SourceConfig
+from vocmine.ingest.config import SourceConfig, SourceError
 from vocmine.ingest.readers import raw_records, source_files, to_records
 from vocmine.nlp.model import VocModel
 from vocmine.pipeline import Analyzer
@@ -26,8 +28,8 @@ class Chunk:
 
     source: str
     path: str
-    documents: list[Document] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
     n_read: int = 0
     n_duplicates: int = 0
 
@@ -64,33 +66,46 @@ def iter_intake(
     the later of two records with the same id wins; across chunks and runs, a record whose content hash is
     already stored counts as a duplicate, and one with a new hash is an edit.
     """
-    for path in source_files(src):
+    try:
+        paths = source_files(src)
+    except SourceError as e:  # a missing location must not stop the other sources
+        yield Chunk(src.name, src.location, [Quarantined(src.name, src.location, "", str(e))])
+        return
+    for path in paths:
         sha = sha256_file(path)
         if not force and store.file_seen(src.name, str(path), sha):
             continue
-        encoding, raw = raw_records(src, path)
-        records = to_records(src, raw)
-        while True:
-            block = list(islice(records, chunk_size))
-            if not block:
-                break
-            chunk = Chunk(src.name, str(path), n_read=len(block))
-            latest: dict[str, Document] = {}
-            for rec in block:
-                if isinstance(rec, Quarantined):
-                    chunk.quarantined.append(rec)
-                    continue
-                if rec.doc_id in latest:
-                    chunk.n_duplicates += 1
-                latest[rec.doc_id] = rec
-            known = store.known_hashes(list(latest))
-            for doc_id, doc in latest.items():
-                if known.get(doc_id) == doc.hash:
-                    chunk.n_duplicates += 1
-                else:
-                    chunk.documents.append(doc)
-            yield chunk
+        encoding = None
+        try:
+            encoding, raw = raw_records(src, path)
+            records = to_records(src, raw)
+            while block := list(islice(records, chunk_size)):
+                yield _chunk(store, src, path, block)
+        except (ValueError, csv.Error, OSError, zipfile.BadZipFile) as e:  # SourceError, UnicodeError, Arrow…
+            # The file as a whole is unreadable (or became so part-way: whole chunks before stay stored).
+            # It is quarantined once and marked read; `vocmine quarantine retry` re-reads it after a fix.
+            reason = f"file could not be read: {e}"
+            yield Chunk(src.name, str(path), [Quarantined(src.name, path.name, "", reason)], n_read=1)
         yield FileRead(src.name, str(path), sha, path.stat().st_size, encoding)
+
+
+def _chunk(store: Store, src: SourceConfig, path: Path, block: list[Document | Quarantined]) -> Chunk:
+    chunk = Chunk(src.name, str(path), n_read=len(block))
+    latest: dict[str, Document] = {}
+    for rec in block:
+        if isinstance(rec, Quarantined):
+            chunk.quarantined.append(rec)
+            continue
+        if rec.doc_id in latest:
+            chunk.n_duplicates += 1
+        latest[rec.doc_id] = rec
+    known = store.known_hashes(list(latest))
+    for doc_id, doc in latest.items():
+        if known.get(doc_id) == doc.hash:
+            chunk.n_duplicates += 1
+        else:
+            chunk.documents.append(doc)
+    return chunk
 
 
 def batches(items: Sequence, size: int) -> Iterator[Sequence]:

@@ -50,6 +50,10 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    lines = sample.splitlines()[:-1] or [sample]
+    bad = sum(1 for line in lines if not _utf8(line))
+    if bad <= max(1, len(lines) // 20):
+        return "utf-8"  # mostly UTF-8 with a few foreign lines: those records are quarantined, not the file
     if b"\x00" in sample[:4096] and sample.count(b"\x00") > len(sample) // 4:
         raise SourceError(f"{path}: binary file (not text)")
     from charset_normalizer import from_bytes
@@ -57,9 +61,16 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
     best = from_bytes(
         sample, cp_isolation=["cp1251", "koi8_r", "utf_16", "cp1252", "latin_1", "cp866"]
     ).best()
-    if best is None:
-        raise SourceError(f"{path}: unknown text encoding (not UTF-8 and no reliable guess); set `encoding`")
-    return best.encoding
+    # No reliable guess: read as UTF-8, so each undecodable record is quarantined with its bytes, not the file.
+    return best.encoding if best is not None else "utf-8"
+
+
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def open_text(path: Path, encoding: str) -> IO[str]:
@@ -83,7 +94,8 @@ def read_csv(path: Path, src: SourceConfig, encoding: str, default_delimiter: st
         sample = f.read(64 * 1024)
         f.seek(0)
         delimiter = _sniff_delimiter(sample, default_delimiter)
-        reader = csv.reader(f, delimiter=delimiter)
+        # strict: an unterminated quote (a truncated file) is an error, not a silently shortened text
+        reader = csv.reader(f, delimiter=delimiter, strict=True)
         header = next(reader, None)
         if header is None:
             return
@@ -92,8 +104,18 @@ def read_csv(path: Path, src: SourceConfig, encoding: str, default_delimiter: st
         if missing:
             raise SourceError(f"{path}: missing column(s) {missing}; header is {header}")
         start = 2
-        for values in reader:
+        while True:
             loc = f"{path.name}:{start}"
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                yield RawRecord(loc, None, "", f"malformed CSV ({e}); the file may be truncated")
+                if reader.line_num < start:
+                    break
+                start = reader.line_num + 1
+                continue
             start = reader.line_num + 1
             payload = delimiter.join(values)
             if undecodable(payload):

@@ -31,6 +31,10 @@ def nps(scores: pd.Series) -> float | None:
     return round(100 * ((s >= 9).mean() - (s <= 6).mean()), 1)
 
 
+class NoData(ValueError):
+    """Nothing stored to summarise yet (a first run whose records were all quarantined, say)."""
+
+
 @dataclass
 class Summary:
     week: date  # the reported week (Monday)
@@ -45,7 +49,7 @@ def build_summary(store: Store, taxonomy: Taxonomy, week: date | None = None, hi
     """Summarise the week (default: the latest week with data) against the ``history`` weeks before it."""
     last = store.query("SELECT max(week) AS w FROM v_documents")["w"].iloc[0]
     if pd.isna(last):
-        raise ValueError("the database holds no documents yet")
+        raise NoData("the database holds no documents yet: nothing to summarise")
     week = week or pd.Timestamp(last).date()
     weeks = [week - timedelta(weeks=k) for k in range(history, -1, -1)]
     start = weeks[0]

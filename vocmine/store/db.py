@@ -278,8 +278,11 @@ class Store:
             row = con.execute("SELECT value FROM meta WHERE key = 'current_model_version'").fetchone()
         return row[0] if row else None
 
-    def quarantine(self, rows: Sequence[Quarantined], run_id: str) -> int:
-        """Record rejected input; the same payload at the same place is kept once however often it is re-read."""
+    def quarantine(self, rows: Sequence[Quarantined], run_id: str, path: str | None = None) -> int:
+        """Record rejected input; the same payload at the same place is kept once however often it is re-read.
+
+        Returns the number of newly quarantined records; a known one only gets ``last_seen_run_id`` updated.
+        """
         if not rows:
             return 0
         df = pd.DataFrame(
@@ -291,6 +294,8 @@ class Store:
                 "payload": [r.payload[:10000] for r in rows],
                 "reason": [r.reason for r in rows],
                 "quarantined_at": now(),
+                "path": path,
+                "last_seen_run_id": run_id,
             }
         ).drop_duplicates("quarantine_id")
         with self.transaction() as con:
@@ -298,9 +303,38 @@ class Store:
             n = con.execute(
                 "SELECT count(*) FROM q WHERE quarantine_id NOT IN (SELECT quarantine_id FROM quarantine)"
             ).fetchone()[0]
-            con.execute("INSERT INTO quarantine SELECT * FROM q ON CONFLICT DO NOTHING")
+            cols = ", ".join(df.columns)
+            con.execute(
+                f"INSERT INTO quarantine ({cols}) SELECT {cols} FROM q ON CONFLICT (quarantine_id) "
+                "DO UPDATE SET last_seen_run_id = excluded.last_seen_run_id, resolved_run_id = NULL"
+            )
             self.add_counts(run_id, con, quarantined=int(n))
         return int(n)
+
+    def open_quarantine_files(self, sources: Sequence[str] | None = None) -> list[str]:
+        """Files that still have unresolved quarantined records (optionally of some sources only)."""
+        if not self.path.exists():
+            return []
+        df = self.query(
+            "SELECT DISTINCT path FROM quarantine WHERE resolved_run_id IS NULL AND path IS NOT NULL "
+            "AND (? IS NULL OR list_contains(?, source)) ORDER BY path",
+            [list(sources) if sources else None] * 2,
+        )
+        return df["path"].tolist()
+
+    def forget_files(self, paths: Sequence[str]) -> None:
+        """Drop file fingerprints so the next run reads those files again (after a config fix)."""
+        with self.transaction() as con:
+            con.execute("DELETE FROM source_files WHERE list_contains(?, path)", [list(paths)])
+
+    def resolve_quarantine(self, run_id: str, paths: Sequence[str]) -> int:
+        """Close the open records of ``paths`` that the re-read in ``run_id`` no longer rejected."""
+        with self.transaction() as con:
+            return con.execute(
+                "UPDATE quarantine SET resolved_run_id = ? WHERE resolved_run_id IS NULL "
+                "AND list_contains(?, path) AND last_seen_run_id <> ?",
+                [run_id, list(paths), run_id],
+            ).fetchone()[0]
 
     # -- reads ----------------------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:

@@ -438,6 +438,9 @@ RELATIONS: dict[str, Relation] = {
             payload="The raw record (first 10,000 characters).",
             reason="Why it was rejected.",
             quarantined_at="When (UTC).",
+            path="Full path of the file it came from (what `vocmine quarantine retry` re-reads).",
+            last_seen_run_id="The last run that read the record and rejected it again.",
+            resolved_run_id="The retry run after which the record was no longer rejected (NULL while open).",
         ),
     ),
     "search_ru": Relation(

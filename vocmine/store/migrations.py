@@ -31,7 +31,13 @@ def _v2_to_v3(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE source_files ADD COLUMN IF NOT EXISTS encoding VARCHAR")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3)
+def _v3_to_v4(con: duckdb.DuckDBPyConnection) -> None:
+    """Quarantine lifecycle: the file a record came from, when it was last seen, and the run that fixed it."""
+    for column in ("path", "last_seen_run_id", "resolved_run_id"):
+        con.execute(f"ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS {column} VARCHAR")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4)
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration step"
 
 

@@ -5,7 +5,7 @@ The column meanings live in ``dictionary.py``; a new table or column needs an en
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TABLES = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -158,7 +158,10 @@ CREATE TABLE IF NOT EXISTS quarantine (
     location VARCHAR,
     payload VARCHAR,
     reason VARCHAR NOT NULL,
-    quarantined_at TIMESTAMPTZ NOT NULL
+    quarantined_at TIMESTAMPTZ NOT NULL,
+    path VARCHAR,
+    last_seen_run_id VARCHAR,
+    resolved_run_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS model_versions (
     model_version VARCHAR PRIMARY KEY,

@@ -1,0 +1,28 @@
+"""Re-read the files behind quarantined records after the source config (or the file) was fixed."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.nightly import nightly
+from vocmine import settings
+from vocmine.store.db import Store
+
+
+@flow(name="retry-quarantine", log_prints=True)
+def retry_quarantine(
+    sources: str = str(settings.SAMPLES_DIR / "sources.yaml"),
+    db: str = str(settings.DEFAULT_DB),
+    only: list[str] | None = None,
+    model: str = str(settings.DEFAULT_MODEL_DIR),
+    taxonomy: str | None = None,
+) -> dict:
+    """Forget the fingerprints of files with open quarantine rows, run the nightly flow, close what now passes."""
+    store = Store(db)
+    store.migrate()
+    paths = store.open_quarantine_files(only)
+    store.forget_files(paths)
+    result = nightly(sources=sources, db=db, model=model, taxonomy=taxonomy)
+    resolved = store.resolve_quarantine(result["run_id"], paths)
+    print(f"re-read {len(paths)} file(s); {resolved} quarantined record(s) now resolved")
+    return {**result, "files": len(paths), "resolved": resolved}
