@@ -50,10 +50,13 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    lines = sample.splitlines()[:-1] or [sample]
-    bad = sum(1 for line in lines if not _utf8(line))
-    if bad <= max(1, len(lines) // 20):
-        return "utf-8"  # mostly UTF-8 with a few foreign lines: those records are quarantined, not the file
+    lines = sample.splitlines()
+    if len(sample) == SAMPLE_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the sample may end inside a character
+    # A non-ASCII line that decodes as UTF-8 is near-proof of UTF-8 (Cyrillic in cp1251/KOI8-R practically
+    # never forms valid multi-byte sequences), so the foreign lines are quarantined, not the whole file.
+    if any(_utf8(line) for line in lines if not line.isascii()):
+        return "utf-8"
     if b"\x00" in sample[:4096] and sample.count(b"\x00") > len(sample) // 4:
         raise SourceError(f"{path}: binary file (not text)")
     from charset_normalizer import from_bytes
