@@ -173,3 +173,25 @@ def test_property_valid_records_survive_junk(tmp_path_factory, texts, junk, repe
             v,
         )
     assert len(docs) == len(got)  # no id stored twice
+
+
+def test_fsspec_url_locations(tmp_path, monkeypatch):
+    import fsspec
+
+    from vocmine import settings as s
+
+    monkeypatch.setattr(s, "CACHE_DIR", tmp_path / "cache")
+    mem = fsspec.filesystem("memory")
+    mem.pipe(
+        "/exports/2026-10/r1.csv",
+        b"review_id,created_at,rating,text\n1,2026-10-01T10:00:00Z,2,Slow courier\n",
+    )
+    mem.pipe("/exports/2026-10/r2.csv", b"review_id,created_at,rating,text\n2,2026-10-02T10:00:00Z,5,Great\n")
+    store = Store(tmp_path / "v.duckdb")
+    src = SourceConfig(name="r", kind="review", location="memory://exports/2026-10/*.csv", fields=FIELDS)
+    items = list(iter_intake(store, src))
+    texts = sorted(d.text for i in items if isinstance(i, Chunk) for d in i.documents)
+    assert texts == ["Great", "Slow courier"]
+    bad = SourceConfig(name="r", kind="review", location="memory://nowhere/*.csv", fields=FIELDS)
+    (chunk,) = list(iter_intake(store, bad))
+    assert "nothing at" in chunk.quarantined[0].reason

@@ -134,14 +134,44 @@ def raw_records(src: SourceConfig, path: Path) -> tuple[str | None, Iterator[Raw
 
 
 def source_files(src: SourceConfig) -> list[Path]:
-    p = Path(src.location)
+    """The local files of a source: a file, a folder, a glob, or any fsspec URL (``s3://…``, ``gs://…``).
+
+    Remote files are fetched into a local cache (fsspec ``simplecache``) and read from there, so every
+    reader works on a plain local path and an unchanged remote file is recognised by its content hash.
+    """
+    if "://" in src.location and not src.location.startswith("file://"):
+        return _remote_files(src)
+    p = Path(src.location.removeprefix("file://"))
     if p.is_dir():
         return sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith("."))
-    if any(ch in src.location for ch in "*?["):
+    if any(ch in str(p) for ch in "*?["):
         return sorted(Path(p.anchor or ".").glob(str(p.relative_to(p.anchor or "."))))
     if not p.exists():
         raise SourceError(f"source {src.name!r}: {p} does not exist")
     return [p]
+
+
+def _remote_files(src: SourceConfig) -> list[Path]:
+    import fsspec
+
+    from vocmine import settings
+
+    try:
+        fs, _, paths = fsspec.get_fs_token_paths(src.location)
+        if len(paths) == 1 and fs.isdir(paths[0]):
+            paths = sorted(p for p in fs.find(paths[0]) if not Path(p).name.startswith("."))
+        if not paths:
+            raise SourceError(f"source {src.name!r}: nothing at {src.location}")
+        protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+        cache = {"cache_storage": str(settings.CACHE_DIR / "remote" / src.name)}
+        return [
+            Path(fsspec.open_local(f"simplecache::{protocol}://{p}", simplecache=cache))
+            for p in sorted(paths)
+        ]
+    except (OSError, ImportError, ValueError) as e:
+        if isinstance(e, SourceError):
+            raise
+        raise SourceError(f"source {src.name!r}: cannot read {src.location}: {e}") from e
 
 
 def read_file(src: SourceConfig, path: Path) -> Iterator[Document | Quarantined]:
