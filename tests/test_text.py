@@ -287,13 +287,14 @@ def test_mask_pii_negatives(text: str) -> None:
 def test_mask_pii_offsets_point_into_the_original() -> None:
     text = "Я Иван, тел. 8 (916) 123-45-67, карта 4111 1111 1111 1111, mail: ivan@mail.ru"
     masked, matches = mask_pii(text)
-    assert [m.kind for m in matches] == ["phone", "card", "email"]
+    assert [m.kind for m in matches] == ["person", "phone", "card", "email"]
     assert [text[m.start : m.end] for m in matches] == [
+        "Иван",
         "8 (916) 123-45-67",
         "4111 1111 1111 1111",
         "ivan@mail.ru",
     ]
-    assert masked == "Я Иван, тел. [PHONE], карта [CARD], mail: [EMAIL]"
+    assert masked == "Я [PERSON], тел. [PHONE], карта [CARD], mail: [EMAIL]"
     assert all(isinstance(m, PiiMatch) for m in matches)
 
 
@@ -303,7 +304,7 @@ def test_mask_pii_kinds_filter_and_unknown_kind() -> None:
     assert mask_pii(text, kinds=[])[0] == text
     with pytest.raises(ValueError):
         mask_pii(text, kinds=["ssn"])
-    assert set(DEFAULT_KINDS) == {"email", "phone", "card", "url", "iban", "passport", "snils"}
+    assert set(DEFAULT_KINDS) == {"email", "phone", "card", "url", "iban", "passport", "snils", "person"}
 
 
 def test_mask_pii_pluggable_detector_and_overlap_resolution(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,9 @@
-"""Regex-based PII masking with typed placeholders (``[EMAIL]``, ``[PHONE]``, ...).
+"""PII masking with typed placeholders (``[EMAIL]``, ``[PHONE]``, ``[PERSON]``, ...).
 
-Detectors are plain callables ``text -> Iterable[PiiMatch]`` kept in a registry keyed by kind, so a
-model-based detector (person names from NER, say) can be added with :func:`register_detector` or passed
-per call. All matches are resolved together: overlapping matches are settled longest-first.
+Detectors are plain callables ``text -> Iterable[PiiMatch]`` kept in a registry keyed by kind; more can be
+added with :func:`register_detector` or passed per call. All are regex-based except ``person``
+(:mod:`vocmine.text.names`: Russian NER from natasha plus ru/en context rules). All matches are resolved
+together: overlapping matches are settled longest-first.
 """
 
 from __future__ import annotations
@@ -222,6 +223,13 @@ def detect_snils(text: str) -> Iterator[PiiMatch]:
             yield PiiMatch("snils", m.start("num"), m.end("num"))
 
 
+def detect_persons(text: str) -> list[PiiMatch]:
+    """Person names; see :mod:`vocmine.text.names` (imported on first use: it loads morphology and NER)."""
+    from vocmine.text.names import detect_persons as detect
+
+    return detect(text)
+
+
 # Order matters only to break ties between equally long overlapping matches.
 DETECTORS: dict[str, Detector] = {
     "email": detect_emails,
@@ -231,6 +239,7 @@ DETECTORS: dict[str, Detector] = {
     "snils": detect_snils,
     "passport": detect_passports,
     "phone": detect_phones,
+    "person": detect_persons,
 }
 DEFAULT_KINDS: tuple[str, ...] = tuple(DETECTORS)
 
