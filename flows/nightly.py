@@ -14,18 +14,24 @@ from vocmine.ingest.config import load_sources
 from vocmine.nlp.model import load_model
 from vocmine.report.summary import NoData, build_summary, render_markdown
 from vocmine.store.db import Store
+from vocmine.text import check_kinds
 
 
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def prepare_store(db: str) -> Store:
     store = Store(db)
+    fresh = not store.path.exists()
     store.migrate()
+    if fresh:  # readers get an empty snapshot, not the live file, during the very first run
+        store.publish_snapshot()
     return store
 
 
 @task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def analyse_and_store(store: Store, model_dir: str, taxonomy: str | None, docs: list, run_id: str) -> dict:
-    return jobs.analyse_and_store(store, load_model(model_dir, taxonomy), docs, run_id)
+def analyse_and_store(
+    store: Store, model_dir: str, taxonomy: str | None, docs: list, run_id: str, pii: list[str] | None = None
+) -> dict:
+    return jobs.analyse_and_store(store, load_model(model_dir, taxonomy), docs, run_id, pii)
 
 
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -45,6 +51,12 @@ def mark_file_read(store: Store, done: jobs.FileRead, run_id: str) -> None:
 def refresh_search(store: Store) -> dict:
     """Rebuild the full-text indexes in one transaction; searches see the old index until it commits."""
     return store.refresh_search_index()
+
+
+@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def publish_snapshot(store: Store) -> str:
+    """Last write step: copy the committed state to the readers' snapshot (atomic rename)."""
+    return str(store.publish_snapshot())
 
 
 @task(cache_policy=NO_CACHE)
@@ -71,9 +83,11 @@ def nightly(
     report_dir: str | None = None,
     force: bool = False,
     chunk_size: int = 5000,
+    pii: list[str] | None = None,
     progress: bool = False,
 ) -> dict:
     """Ingest → text → nlp → link → store → report, for everything new since the last successful run."""
+    check_kinds(pii)  # an unknown PII kind fails here, before anything is read
     store = prepare_store(db)
     vm = load_model(model, taxonomy)
     run_id = store.start_run(
@@ -88,7 +102,7 @@ def nightly(
                         mark_file_read(store, item, run_id)
                         continue
                     for docs in jobs.batches(item.documents, batch_size):
-                        analyse_and_store(store, model, taxonomy, list(docs), run_id)
+                        analyse_and_store(store, model, taxonomy, list(docs), run_id, pii)
                     record_chunk(store, item, run_id)
                     bar.update(item.n_read)
                     latest = max((t for t in (latest, item.max_created_at) if t), default=None)
@@ -99,6 +113,7 @@ def nightly(
         store.finish_run(run_id, "failed", message=repr(e)[:2000])
         raise
     refresh_search(store)
+    publish_snapshot(store)
     summary = summarise(store, model, taxonomy, report_dir or str(Path(db).parent / "reports"))
     print(summary)
     return {"run_id": run_id, "db": str(db), **{k: run[k] for k in run if k.startswith("n_")}}

@@ -24,5 +24,6 @@ def retry_quarantine(
     store.forget_files(paths)
     result = nightly(sources=sources, db=db, model=model, taxonomy=taxonomy)
     resolved = store.resolve_quarantine(result["run_id"], paths)
+    store.publish_snapshot()  # the nightly run published before the rows were closed
     print(f"re-read {len(paths)} file(s); {resolved} quarantined record(s) now resolved")
     return {**result, "files": len(paths), "resolved": resolved}

@@ -195,3 +195,21 @@ def test_fsspec_url_locations(tmp_path, monkeypatch):
     bad = SourceConfig(name="r", kind="review", location="memory://nowhere/*.csv", fields=FIELDS)
     (chunk,) = list(iter_intake(store, bad))
     assert "nothing at" in chunk.quarantined[0].reason
+
+
+def test_single_quoted_semicolon_csv_and_apostrophes(tmp_path):
+    store = Store(tmp_path / "v.duckdb")
+    (tmp_path / "q.csv").write_text(
+        "review_id;created_at;rating;text\n"
+        "1;2026-10-01T10:00:00Z;2;'Slow courier; rude too'\n"
+        "2;2026-10-02T10:00:00Z;5;'Great, fast'\n"
+    )
+    docs, bad, _, _ = _intake(store, tmp_path / "q.csv")
+    assert [d.text for d in docs] == ["Slow courier; rude too", "Great, fast"], bad
+    (tmp_path / "a.csv").write_text(
+        "review_id,created_at,rating,text\n"
+        "1,2026-10-01T10:00:00Z,2,I don't like it's packaging\n"
+        '2,2026-10-02T10:00:00Z,5,"Great, didn\'t expect it"\n'
+    )
+    docs, bad, _, _ = _intake(store, tmp_path / "a.csv")
+    assert [d.text for d in docs] == ["I don't like it's packaging", "Great, didn't expect it"], bad

@@ -79,3 +79,21 @@ def test_query_is_read_only_and_binds_parameters(store):
 
 def test_migrate_is_idempotent(store):
     assert store.migrate() == store.migrate()
+
+
+def test_masked_pii_kinds_are_configurable(model):
+    doc = Document(
+        "r", "review", "9", T0, "Курьер Алексей не приехал, пишите на ivan@mail.ru или +7 916 123-45-67"
+    )
+    masked_all = Analyzer(model).prepare_text(doc)[0]
+    assert "[EMAIL]" in masked_all and "[PHONE]" in masked_all and "[PERSON]" in masked_all
+    only_email = Analyzer(model, pii_kinds=["email"]).prepare_text(doc)[0]
+    assert "[EMAIL]" in only_email and "+7 916 123-45-67" in only_email and "Алексей" in only_email
+
+
+def test_unknown_pii_kind_fails_before_reading(tmp_path):
+    from flows.nightly import nightly
+
+    with pytest.raises(ValueError, match="passprt"):
+        nightly.fn(sources="does-not-matter.yaml", db=str(tmp_path / "v.duckdb"), pii=["passprt"])
+    assert not (tmp_path / "v.duckdb").exists()

@@ -19,6 +19,13 @@ ModelOpt = Annotated[Path, typer.Option("--model", help="Model folder (see model
 TaxOpt = Annotated[
     Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: models/taxonomy.yaml).")
 ]
+PiiOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--pii",
+        help="PII kind to mask (repeatable). Default: all of email, phone, card, url, iban, passport, snils, person.",
+    ),
+]
 
 
 def _quiet_prefect() -> None:
@@ -57,6 +64,7 @@ def run(
     model: ModelOpt = settings.DEFAULT_MODEL_DIR,
     taxonomy: TaxOpt = None,
     force: Annotated[bool, typer.Option(help="Re-read files even if unchanged.")] = False,
+    pii: PiiOpt = None,
 ) -> None:
     """Run the nightly flow once: ingest what is new, analyse, store, print the summary."""
     _quiet_prefect()
@@ -68,6 +76,7 @@ def run(
         model=str(model),
         taxonomy=str(taxonomy) if taxonomy else None,
         force=force,
+        pii=pii,
         progress=True,
     )
     summary = Path(db).parent / "reports" / "summary.md"
@@ -88,12 +97,21 @@ def reprocess(
     date_to: Annotated[str | None, typer.Option("--to", help="End date (exclusive).")] = None,
     source: Annotated[list[str] | None, typer.Option(help="Source name (repeatable).")] = None,
     language: Annotated[list[str] | None, typer.Option(help="Language code (repeatable).")] = None,
+    touchpoint: Annotated[
+        list[str] | None,
+        typer.Option(help="Only documents whose current predictions mention this touchpoint (repeatable)."),
+    ] = None,
+    model_version: Annotated[
+        list[str] | None,
+        typer.Option(help="Only documents whose current predictions are under this version (repeatable)."),
+    ] = None,
     db: DbOpt = settings.DEFAULT_DB,
     model: ModelOpt = settings.DEFAULT_MODEL_DIR,
     taxonomy: TaxOpt = None,
     force: Annotated[
         bool, typer.Option(help="Also redo documents already current under this model.")
     ] = False,
+    pii: PiiOpt = None,
 ) -> None:
     """Re-analyse stored feedback with a (new) model or taxonomy, keeping the old predictions."""
     _quiet_prefect()
@@ -104,10 +122,13 @@ def reprocess(
         date_to=date_to,
         sources=source,
         languages=language,
+        touchpoints=touchpoint,
+        model_versions=model_version,
         db=str(db),
         model=str(model),
         taxonomy=str(taxonomy) if taxonomy else None,
         force=force,
+        pii=pii,
     )
     typer.echo(f"run {result['run_id']}: re-analysed {result['n_updated']}, published {result['published']}")
 
@@ -124,7 +145,9 @@ def report(
     from vocmine.taxonomy import Taxonomy
 
     try:
-        md = render_markdown(build_summary(Store(db), Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY)))
+        md = render_markdown(
+            build_summary(Store(db).reader(), Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY))
+        )
     except (NoData, FileNotFoundError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -141,13 +164,13 @@ def query(
     db: DbOpt = settings.DEFAULT_DB,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
-    """Run read-only SQL against the database (writes are refused by DuckDB itself)."""
+    """Run read-only SQL against the last published snapshot (writes are refused by DuckDB itself)."""
     import duckdb
 
     from vocmine.store.db import Store
 
     try:
-        df = Store(db).query(sql)
+        df = Store(db).reader().query(sql)
     except (duckdb.Error, FileNotFoundError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -179,7 +202,7 @@ def search(
     from vocmine.store.db import Store
 
     try:
-        df = Store(db).search(text, lang=lang, limit=limit)
+        df = Store(db).reader().search(text, lang=lang, limit=limit)
     except (duckdb.Error, FileNotFoundError, RuntimeError, ValueError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -205,7 +228,7 @@ def export(
 
     cols = () if no_partition else tuple(partition_by or ("week",))
     try:
-        n = Store(db).export(view, out_dir, partition_by=cols, overwrite=overwrite)
+        n = Store(db).reader().export(view, out_dir, partition_by=cols, overwrite=overwrite)
     except (duckdb.Error, FileNotFoundError, FileExistsError, ValueError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -233,6 +256,48 @@ def classify(
         raise typer.Exit(2) from None
     write_table(res, output)
     typer.echo(f"{len(res)} rows scored with {vm.version} → {output}")
+
+
+@app.command()
+def retention(
+    keep_versions: Annotated[
+        int | None,
+        typer.Option(
+            "--keep-versions", min=0, help="Keep the N most recent model versions (and current ones)."
+        ),
+    ] = None,
+    drop_version: Annotated[
+        list[str] | None, typer.Option("--drop-version", help="Drop this model version (repeatable).")
+    ] = None,
+    db: DbOpt = settings.DEFAULT_DB,
+) -> None:
+    """Delete predictions of old model versions; versions current for any document are never touched."""
+    import duckdb
+
+    from vocmine.store.db import Store
+
+    if keep_versions is None and not drop_version:
+        typer.echo("error: give --keep-versions N or --drop-version V", err=True)
+        raise typer.Exit(2)
+    if not Path(db).exists():
+        typer.echo(f"error: no vocmine database at {db}", err=True)
+        raise typer.Exit(2)
+    try:
+        res = Store(db).retention(keep_versions=keep_versions, drop_versions=drop_version or ())
+    except (duckdb.Error, ValueError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    for version, tables in res["removed"].items():
+        detail = ", ".join(f"{t} {n}" for t, n in tables.items())
+        typer.echo(f"removed {version}: {detail}")
+    for version in res["kept_current"]:
+        typer.echo(f"kept {version}: current for some documents")
+    for version in res["kept_recent"]:
+        typer.echo(f"kept {version}: among the {keep_versions} most recent")
+    for version in res["unknown"]:
+        typer.echo(f"unknown {version}: no such model version")
+    if not res["removed"]:
+        typer.echo("nothing removed")
 
 
 quarantine_app = typer.Typer(help="Records that could not be ingested, and re-trying them after a fix.")

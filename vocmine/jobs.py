@@ -122,8 +122,10 @@ def model_info(model: VocModel) -> dict:
     }
 
 
-def analyse_and_store(store: Store, model: VocModel, docs: Sequence[Document], run_id: str) -> dict[str, int]:
-    batch = Analyzer(model).analyse(docs)
+def analyse_and_store(
+    store: Store, model: VocModel, docs: Sequence[Document], run_id: str, pii: Sequence[str] | None = None
+) -> dict[str, int]:
+    batch = Analyzer(model, pii_kinds=pii).analyse(docs)
     return store.write_batch(batch, run_id, model_info(model))
 
 
@@ -137,8 +139,14 @@ def stored_documents(
     date_to: str | None = None,
     sources: Sequence[str] | None = None,
     languages: Sequence[str] | None = None,
+    touchpoints: Sequence[str] | None = None,
+    model_versions: Sequence[str] | None = None,
 ) -> list[Document]:
-    """Rebuild Documents from the store for re-analysis (the stored text is already normalised and masked)."""
+    """Rebuild Documents from the store for re-analysis (the stored text is already normalised and masked).
+
+    Filters combine with AND. ``touchpoints``: documents whose *current* predictions (doc_model) put any
+    segment in one of them; ``model_versions``: documents whose current predictions are under one of them.
+    """
     where, args = ["TRUE"], []
     if date_from:
         where.append("d.created_at >= CAST(? AS TIMESTAMPTZ)")
@@ -152,6 +160,15 @@ def stored_documents(
     if languages:
         where.append("list_contains(?, d.lang)")
         args.append(list(languages))
+    if touchpoints:
+        where.append(
+            "d.doc_id IN (SELECT t.doc_id FROM segment_touchpoints t JOIN doc_model m "
+            "ON m.doc_id = t.doc_id AND m.model_version = t.model_version WHERE list_contains(?, t.touchpoint))"
+        )
+        args.append(list(touchpoints))
+    if model_versions:
+        where.append("d.doc_id IN (SELECT doc_id FROM doc_model WHERE list_contains(?, model_version))")
+        args.append(list(model_versions))
     docs = store.query(f"SELECT * FROM documents d WHERE {' AND '.join(where)} ORDER BY created_at", args)
     turns = store.query(
         f"SELECT t.* FROM turns t JOIN documents d USING (doc_id) WHERE {' AND '.join(where)} "

@@ -85,20 +85,24 @@ def undecodable(value: str) -> bool:
     return bool(_SURROGATE.search(value))
 
 
-def _sniff_delimiter(sample: str, default: str) -> str:
+def _sniff(sample: str, default: str) -> tuple[str, str]:
+    """Delimiter and quote character of a CSV sample (the defaults when the sample is too plain to tell)."""
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
-        return default
+        return default, '"'
+    # Apostrophes in text ("don't") can fool the sniffer into single quotes; trust that only without any '"'.
+    quote = dialect.quotechar if dialect.quotechar == "'" and '"' not in sample else '"'
+    return dialect.delimiter, quote
 
 
 def read_csv(path: Path, src: SourceConfig, encoding: str, default_delimiter: str) -> Iterator[RawRecord]:
     with open_text(path, encoding) as f:
         sample = f.read(64 * 1024)
         f.seek(0)
-        delimiter = _sniff_delimiter(sample, default_delimiter)
+        delimiter, quotechar = _sniff(sample, default_delimiter)
         # strict: an unterminated quote (a truncated file) is an error, not a silently shortened text
-        reader = csv.reader(f, delimiter=delimiter, strict=True)
+        reader = csv.reader(f, delimiter=delimiter, quotechar=quotechar, strict=True)
         header = next(reader, None)
         if header is None:
             return

@@ -266,14 +266,20 @@ def resolve(matches: Iterable[PiiMatch], priority: Sequence[str] = ()) -> list[P
     return sorted(kept, key=lambda m: m.start)
 
 
-def find_pii(
-    text: str, kinds: Collection[str] | None = None, extra: Sequence[Detector] = ()
-) -> list[PiiMatch]:
-    """Run the registered detectors for ``kinds`` (default: all) plus ``extra``; resolve overlaps."""
+def check_kinds(kinds: Collection[str] | None) -> list[str]:
+    """The PII kinds to mask (all registered ones for None); an unknown name is a ValueError naming it."""
     chosen = list(DETECTORS) if kinds is None else list(kinds)
     unknown = [k for k in chosen if k not in DETECTORS]
     if unknown:
         raise ValueError(f"unknown PII kinds: {unknown}; known: {sorted(DETECTORS)}")
+    return chosen
+
+
+def find_pii(
+    text: str, kinds: Collection[str] | None = None, extra: Sequence[Detector] = ()
+) -> list[PiiMatch]:
+    """Run the registered detectors for ``kinds`` (default: all) plus ``extra``; resolve overlaps."""
+    chosen = check_kinds(kinds)
     found: list[PiiMatch] = []
     for kind in chosen:
         found.extend(DETECTORS[kind](text))
