@@ -213,3 +213,32 @@ def test_single_quoted_semicolon_csv_and_apostrophes(tmp_path):
     )
     docs, bad, _, _ = _intake(store, tmp_path / "a.csv")
     assert [d.text for d in docs] == ["I don't like it's packaging", "Great, didn't expect it"], bad
+
+
+def test_grown_file_and_overlapping_export_add_only_what_is_new(tmp_path, model):
+    from vocmine.jobs import model_info
+    from vocmine.pipeline import Analyzer
+
+    store = Store(tmp_path / "v.duckdb")
+    store.migrate()
+    run = store.start_run("test", {}, model.version)
+    rows = [f"{i},2026-10-0{i}T10:00:00Z,{i},Review number {i}\n" for i in range(1, 6)]
+
+    def ingest(name: str, body: list[str]) -> tuple[int, int]:
+        (tmp_path / name).write_text("review_id,created_at,rating,text\n" + "".join(body))
+        src = SourceConfig(name="r", kind="review", location=str(tmp_path / "*.csv"), fields=FIELDS)
+        stored = dups = 0
+        for item in iter_intake(store, src):
+            if isinstance(item, Chunk):
+                stored += store.write_batch(Analyzer(model).analyse(item.documents), run, model_info(model))[
+                    "stored"
+                ]
+                dups += item.n_duplicates
+            else:
+                store.mark_file(item.source, item.path, item.sha256, item.size, run)
+        return stored, dups
+
+    assert ingest("a.csv", rows[:3]) == (3, 0)
+    assert ingest("a.csv", rows[:4]) == (1, 3)  # the file grew by one row
+    assert ingest("b.csv", rows[2:]) == (1, 2)  # another export overlapping the first
+    assert store.query("SELECT count(*) AS n FROM documents")["n"][0] == 5
