@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 import uuid
@@ -31,19 +32,68 @@ def now() -> datetime:
 class Store:
     """One DuckDB file. The writer opens a connection per transaction so readers can get in between runs."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, snapshot: bool = False):
         self.path = Path(path)
+        self.snapshot = snapshot  # a reader: read-only opens go to the published snapshot (see reader())
+
+    # -- reads during writes: the published snapshot ---------------------------------------------------
+    @property
+    def snapshot_path(self) -> Path:
+        """The reader's copy next to the database: ``vocmine.duckdb`` → ``vocmine.snapshot.duckdb``."""
+        return self.path.with_name(f"{self.path.stem}.snapshot{self.path.suffix}")
+
+    def reader(self) -> Store:
+        """A Store for analysts' reads: the last published snapshot, never the file a flow is writing.
+
+        Use it for reads only (``query``, ``search``, ``export``, ``build_summary``); each connection picks
+        the newest snapshot when it opens.
+
+        DuckDB lets one process hold a file read-write and refuses a read-only open from another process
+        meanwhile, so :meth:`query` on the live file would wait for (and, in a long run, fail on) the
+        writer's lock, and see the committed batches of a run that is still going. The snapshot is the state
+        at the end of the last successful flow run. A database that has never been published (made by an
+        older vocmine, or filled by hand) has no snapshot: the reader then reads the live file itself,
+        re-checking for a snapshot at every attempt while a writer holds the lock.
+        """
+        return Store(self.path, snapshot=True)
+
+    def read_path(self) -> Path:
+        """The file a read-only open goes to: the snapshot for a reader once one exists, else the live file."""
+        if self.snapshot and self.snapshot_path.exists():
+            return self.snapshot_path
+        return self.path
+
+    def publish_snapshot(self) -> Path:
+        """Publish the committed state for readers: checkpoint, copy to a temp file, atomic rename.
+
+        Called by the flows as their last step, after the last transaction of a successful run. The write
+        lock is held while copying, so no other writer can change the file under the copy; readers that hold
+        the previous snapshot open keep reading it (the rename leaves their inode alone).
+        """
+        target = self.snapshot_path
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            with self.connect() as con:
+                con.execute("CHECKPOINT")  # everything in the main file, nothing left in the WAL
+                shutil.copyfile(self.path, tmp)
+            with tmp.open("rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return target
 
     @contextmanager
     def connect(self, read_only: bool = False, retries: int = 50) -> Iterator[duckdb.DuckDBPyConnection]:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        elif not self.path.exists():
+        elif not self.read_path().exists():
             raise FileNotFoundError(f"no vocmine database at {self.path}; run `vocmine run` first")
         con = None
         for attempt in range(retries):
+            target = self.read_path() if read_only else self.path  # a snapshot may appear meanwhile
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
+                con = duckdb.connect(str(target), read_only=read_only)
                 break
             except duckdb.IOException as e:  # another process holds the write lock: wait for its commit
                 if "lock" not in str(e).lower() or attempt == retries - 1:
@@ -277,6 +327,58 @@ class Store:
         with self.connect(read_only=True) as con:
             row = con.execute("SELECT value FROM meta WHERE key = 'current_model_version'").fetchone()
         return row[0] if row else None
+
+    def retention(self, keep_versions: int | None = None, drop_versions: Sequence[str] = ()) -> dict:
+        """Delete the predictions of old model versions; returns what was (and was not) removed.
+
+        A version is removed when it is not current for any document (``doc_model``) and, with
+        ``keep_versions=N``, not among the N most recently registered ones (``model_versions.created_at``), or,
+        with ``drop_versions``, when it is named there. Current versions are never touched. Rows go from
+        segment_predictions, segment_touchpoints, document_predictions and pain_points in one transaction;
+        the ``model_versions`` row stays (lineage of old runs). Result: ``{"removed": {version: {table: rows}},
+        "kept_current": [...], "kept_recent": [...]}``.
+        """
+        if keep_versions is None and not drop_versions:
+            raise ValueError("give keep_versions or drop_versions")
+        if keep_versions is not None and keep_versions < 0:
+            raise ValueError("keep_versions must be 0 or more")
+        with self.transaction() as con:
+            current = {r[0] for r in con.execute("SELECT DISTINCT model_version FROM doc_model").fetchall()}
+            known = [
+                r[0]
+                for r in con.execute(
+                    "SELECT model_version FROM (SELECT model_version FROM model_versions UNION "
+                    f"{' UNION '.join(f'SELECT model_version FROM {t}' for t in _PREDICTION_TABLES)}) v "
+                    "LEFT JOIN model_versions USING (model_version) "
+                    "ORDER BY created_at DESC NULLS LAST, model_version"
+                ).fetchall()
+            ]
+            recent = set(known[:keep_versions]) if keep_versions is not None else set()
+            candidates = [v for v in known if v in set(drop_versions)] if drop_versions else known
+            removed: dict[str, dict[str, int]] = {}
+            for version in candidates:
+                if version in current or version in recent:
+                    continue
+                deleted = {
+                    table: con.execute(f"DELETE FROM {table} WHERE model_version = ?", [version]).fetchone()[
+                        0
+                    ]
+                    for table in _PREDICTION_TABLES
+                }
+                if any(deleted.values()):  # a version already cleaned out earlier is not reported again
+                    removed[version] = deleted
+            running = con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()[0]
+        result = {
+            "removed": removed,
+            "kept_current": sorted(v for v in candidates if v in current),
+            "kept_recent": sorted(v for v in candidates if v in recent and v not in current),
+            "unknown": sorted(set(drop_versions) - set(known)),
+        }
+        # Readers see it at once unless a flow is running (its run publishes when it ends; publishing now
+        # would show them its half-written batches).
+        if removed and not running:
+            self.publish_snapshot()
+        return result
 
     def quarantine(self, rows: Sequence[Quarantined], run_id: str, path: str | None = None) -> int:
         """Record rejected input; the same payload at the same place is kept once however often it is re-read.

@@ -224,6 +224,52 @@ RELATIONS: dict[str, Relation] = {
             sentiment="Document sentiment of the answer text (NULL when silent).",
         ),
     ),
+    "v_scores_by_touchpoint": Relation(
+        "view",
+        "Survey scores by touchpoint and week: NPS, CSAT and CES of the survey answers whose text mentions "
+        f"the touchpoint in any segment (an answer mentioning two touchpoints counts for both). {_CURRENT}",
+        "v_segment_touchpoints (kind = 'survey') + v_documents.",
+        _cols(
+            "touchpoint",
+            "stage",
+            "week",
+            respondents="Survey answers mentioning the touchpoint that week.",
+            nps_respondents="Of which with an NPS answer.",
+            nps="Net Promoter Score: promoters % (9-10) minus detractors % (0-6) of nps_respondents, "
+            "rounded to 0.1; NULL without NPS answers.",
+            csat_respondents="Of which with a CSAT answer.",
+            csat_avg="Mean CSAT (1-5); NULL without CSAT answers.",
+            ces_respondents="Of which with a CES answer.",
+            ces_avg="Mean CES (1-7); NULL without CES answers.",
+        ),
+    ),
+    "v_verbatims": Relation(
+        "view",
+        "Negative segments (customer verbatims) with the touchpoint they mention, one row per touchpoint "
+        f"(touchpoint NULL when none), the masked evidence and the masked document text. {_CURRENT}",
+        "v_segments (sentiment = 'negative') + segment_touchpoints + documents.",
+        _cols(
+            "doc_id",
+            "seg_idx",
+            "touchpoint",
+            "stage",
+            "start_char",
+            "end_char",
+            "sentiment_score",
+            "created_at",
+            "week",
+            "source",
+            "kind",
+            "channel",
+            "product",
+            "lang",
+            "model_version",
+            evidence="The negative segment's masked text (= document_text[start_char:end_char]).",
+            document_text="The whole masked document text (evidence offsets point into it).",
+            touchpoint="Touchpoint id the segment mentions; NULL when it mentions none.",
+            stage="Journey stage of the touchpoint; NULL when the segment mentions none.",
+        ),
+    ),
     # -- tables -----------------------------------------------------------------------------------------
     "meta": Relation(
         "table",

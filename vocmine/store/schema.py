@@ -255,4 +255,29 @@ CREATE OR REPLACE VIEW v_survey_scores AS
            length(trim(text)) = 0 AS silent, sentiment
     FROM v_documents
     WHERE nps IS NOT NULL OR csat IS NOT NULL OR ces IS NOT NULL;
+
+CREATE OR REPLACE VIEW v_scores_by_touchpoint AS
+    WITH mentions AS (
+        SELECT DISTINCT doc_id, touchpoint, stage FROM v_segment_touchpoints WHERE kind = 'survey'
+    )
+    SELECT m.touchpoint, m.stage, d.week,
+           count(*) AS respondents,
+           count(d.nps) AS nps_respondents,
+           round(100.0 * (count(*) FILTER (WHERE d.nps >= 9) - count(*) FILTER (WHERE d.nps <= 6))
+                 / nullif(count(d.nps), 0), 1) AS nps,
+           count(d.csat) AS csat_respondents, avg(d.csat) AS csat_avg,
+           count(d.ces) AS ces_respondents, avg(d.ces) AS ces_avg
+    FROM mentions m
+    JOIN v_documents d ON d.doc_id = m.doc_id
+    GROUP BY ALL;
+
+CREATE OR REPLACE VIEW v_verbatims AS
+    SELECT s.doc_id, s.seg_idx, t.touchpoint, t.stage, s.text AS evidence, s.start_char, s.end_char,
+           s.sentiment_score, d.text AS document_text, s.created_at, s.week, s.source, s.kind, s.channel,
+           s.product, s.lang, s.model_version
+    FROM v_segments s
+    JOIN documents d ON d.doc_id = s.doc_id
+    LEFT JOIN segment_touchpoints t
+      ON t.doc_id = s.doc_id AND t.seg_idx = s.seg_idx AND t.model_version = s.model_version
+    WHERE s.sentiment = 'negative';
 """
