@@ -17,7 +17,9 @@ def reanalyse(
 ) -> int:
     model = load_model(model_dir, taxonomy)
     return store.write_reanalysis(
-        Analyzer(model, pii_kinds=pii).analyse(docs), run_id, jobs.model_info(model)
+        Analyzer(model, pii_kinds=pii, reuse=store.lookup_encoder_outputs).analyse(docs),
+        run_id,
+        jobs.model_info(model),
     )
 
 

@@ -122,6 +122,7 @@ def test_edited_record_is_updated_with_history(first_run, workdir):
 
 def test_reprocess_with_new_taxonomy_keeps_history(first_run, workdir):
     from flows.reprocess import reprocess
+    from vocmine.nlp.model import load_model
 
     _, store = first_run
     tax = yaml.safe_load(settings.DEFAULT_TAXONOMY.read_text())
@@ -129,10 +130,14 @@ def test_reprocess_with_new_taxonomy_keeps_history(first_run, workdir):
     new_tax = workdir / "taxonomy.yaml"
     new_tax.write_text(yaml.safe_dump(tax, allow_unicode=True))
     old_versions = set(store.query("SELECT DISTINCT model_version FROM doc_model")["model_version"])
+    vm = load_model(str(settings.DEFAULT_MODEL_DIR), str(new_tax))  # the instance the flow's tasks will use
+    calls_before = vm.encoder.calls
     res = reprocess(
         date_from="2026-11-02", date_to="2026-11-09", db=str(workdir / "v.duckdb"), taxonomy=str(new_tax)
     )
     assert res["published"] > 200
+    # a taxonomy change re-labels from the stored encoder outputs: not one text is encoded again
+    assert vm.encoder.calls == calls_before
     versions = store.query("SELECT model_version, count(*) AS n FROM doc_model GROUP BY 1")
     assert len(versions) == 2 and old_versions < set(versions["model_version"])
     # the old predictions of the reprocessed week stay queryable under their version

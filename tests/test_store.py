@@ -97,3 +97,17 @@ def test_unknown_pii_kind_fails_before_reading(tmp_path):
     with pytest.raises(ValueError, match="passprt"):
         nightly.fn(sources="does-not-matter.yaml", db=str(tmp_path / "v.duckdb"), pii=["passprt"])
     assert not (tmp_path / "v.duckdb").exists()
+
+
+def test_stored_encoder_outputs_are_reused(store, model):
+    run = store.start_run("test", {}, model.version)
+    an = Analyzer(model, reuse=store.lookup_encoder_outputs)
+    first = an.analyse(_docs())
+    store.write_batch(first, run, model_info(model))
+    assert len(first.encoder_outputs) > 0
+    before = model.encoder.calls
+    again = an.analyse(_docs())
+    assert model.encoder.calls == before and len(again.encoder_outputs) == 0
+    assert (
+        again.segment_predictions["p_negative"].tolist() == first.segment_predictions["p_negative"].tolist()
+    )

@@ -125,7 +125,7 @@ def model_info(model: VocModel) -> dict:
 def analyse_and_store(
     store: Store, model: VocModel, docs: Sequence[Document], run_id: str, pii: Sequence[str] | None = None
 ) -> dict[str, int]:
-    batch = Analyzer(model, pii_kinds=pii).analyse(docs)
+    batch = Analyzer(model, pii_kinds=pii, reuse=store.lookup_encoder_outputs).analyse(docs)
     return store.write_batch(batch, run_id, model_info(model))
 
 

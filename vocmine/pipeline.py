@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from vocmine.link import LinkParams, link_pain_points
 from vocmine.nlp.model import VocModel
-from vocmine.records import SENTIMENT_LABELS, AnalysisBatch, Document
+from vocmine.records import SENTIMENT_LABELS, AnalysisBatch, Document, content_hash
 from vocmine.text import Segmenter, detect_language, mask_pii, normalize
+
+#: Looks up stored embeddings: (encoder id, text hashes) -> {text hash: vector}. ``Store.lookup_encoder_outputs``.
+EncoderOutputs = Callable[[str, Sequence[str]], dict[str, np.ndarray]]
+
+
+def text_key(text: str) -> str:
+    return content_hash(text)
 
 
 class Analyzer:
@@ -27,11 +34,13 @@ class Analyzer:
         segmenter: Segmenter | None = None,
         link: LinkParams | None = None,
         pii_kinds: Sequence[str] | None = None,
+        reuse: EncoderOutputs | None = None,
     ):
         self.model = model
         self.segmenter = segmenter or Segmenter()
         self.link = link or LinkParams()
         self.pii_kinds = pii_kinds
+        self.reuse = reuse
 
     def prepare_text(self, doc: Document) -> tuple[str, int, str, float]:
         """Normalised, PII-masked text; number of masked spans; language and its confidence."""
@@ -104,9 +113,7 @@ class Analyzer:
             if prepared[i][0]
             and not (len(lst) == 1 and lst[0].start == 0 and lst[0].end == len(prepared[i][0]))
         ]
-        emb = self.model.encoder.encode(
-            [s.text for s in segs] + [prepared[i][0] for i in whole], progress=progress
-        )
+        emb, encoder_outputs = self._embed([s.text for s in segs] + [prepared[i][0] for i in whole], progress)
         seg_emb, whole_emb = emb[: len(segs)], emb[len(segs) :]
 
         seg_p = self.model.sentiment_proba(seg_emb) if len(segs) else np.zeros((0, 3))
@@ -164,7 +171,27 @@ class Analyzer:
             document_predictions=document_predictions,
             pain_points=pain_points,
             model_version=mv,
+            encoder_outputs=encoder_outputs,
         )
+
+    def _embed(self, texts: list[str], progress: bool) -> tuple[np.ndarray, pd.DataFrame]:
+        """Embeddings of ``texts``: stored ones reused, the rest encoded (once per distinct text) and returned."""
+        keys = [text_key(t) for t in texts]
+        encoder_id = self.model.encoder_id
+        known = self.reuse(encoder_id, keys) if self.reuse else {}
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
+        fresh = self.model.encoder.encode(list(todo.values()), progress=progress)
+        known.update(zip(todo, fresh, strict=True))
+        dim = self.model.encoder.dim
+        emb = np.stack([known[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
+        outputs = pd.DataFrame(
+            {
+                "encoder": encoder_id,
+                "text_hash": list(todo),
+                "embedding": [v.astype("<f4").tobytes() for v in fresh],
+            }
+        )
+        return emb, outputs
 
 
 def _sentiment_frame(keys: pd.DataFrame, proba: np.ndarray, model: VocModel, mv: str) -> pd.DataFrame:

@@ -98,6 +98,7 @@ class AnalysisBatch:
     document_predictions: Any
     pain_points: Any
     model_version: str
+    encoder_outputs: Any = None  # embeddings computed for this batch: encoder, text_hash, embedding
 
     def __len__(self) -> int:
         return len(self.documents)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from vocmine import settings
-from vocmine.nlp.encoder import Encoder
+from vocmine.nlp.encoder import Encoder, encoder_fingerprint
 from vocmine.nlp.heads import SoftmaxHead
 from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointParams
 from vocmine.taxonomy import Taxonomy
@@ -74,6 +74,12 @@ class VocModel:
         h.update(self.sentiment.weight.tobytes())
         h.update(self.sentiment.bias.tobytes())
         return f"{self.config.name}@{h.hexdigest()[:8]}+tax@{self.taxonomy.fingerprint}"
+
+    @property
+    def encoder_id(self) -> str:
+        """What an embedding depends on: encoder weights (config hash), input prefix and truncation."""
+        c = self.config
+        return f"{c.encoder}@{encoder_fingerprint(c.encoder)}|{c.prefix}|{c.max_length}"
 
     def sentiment_proba(self, emb: np.ndarray) -> np.ndarray:
         return self.sentiment.predict_proba(emb)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from vocmine.records import AnalysisBatch, Quarantined, content_hash
@@ -306,6 +307,28 @@ class Store:
         for table in ("segments", *_PREDICTION_TABLES):
             df = getattr(batch, table)
             self._insert(con, table, df.assign(run_id=run_id) if df is not None and len(df) else None)
+        out = batch.encoder_outputs
+        if out is not None and len(out):
+            con.register("b_emb", out.assign(run_id=run_id))
+            con.execute(
+                "INSERT INTO encoder_outputs SELECT encoder, text_hash, embedding, run_id FROM b_emb "
+                "ON CONFLICT DO NOTHING"
+            )
+            con.unregister("b_emb")
+
+    def lookup_encoder_outputs(self, encoder: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings among ``text_hashes`` for ``encoder`` (see ``Analyzer``'s ``reuse``)."""
+        if not text_hashes or not self.path.exists():
+            return {}
+        keys = pd.DataFrame({"text_hash": list(dict.fromkeys(text_hashes))})
+        with self.connect(read_only=True) as con:
+            con.register("keys", keys)
+            rows = con.execute(
+                "SELECT o.text_hash, o.embedding FROM encoder_outputs o JOIN keys k USING (text_hash) "
+                "WHERE o.encoder = ?",
+                [encoder],
+            ).fetchall()
+        return {h: np.frombuffer(blob, dtype="<f4") for h, blob in rows}
 
     def _register_model(self, con, model_version: str, info: dict, run_id: str) -> None:
         con.execute(

@@ -313,6 +313,18 @@ RELATIONS: dict[str, Relation] = {
             updated_at="When the row was last written (UTC).",
         ),
     ),
+    "encoder_outputs": Relation(
+        "table",
+        "Sentence embeddings already computed, keyed by encoder and text, so re-labelling (new taxonomy or head) "
+        "and re-runs reuse them instead of running the encoder again.",
+        "nlp (Analyzer) -> Store.write_batch / write_reanalysis.",
+        _cols(
+            "run_id",
+            encoder="Encoder identity: name, config hash, input prefix and max length.",
+            text_hash="Hash of the exact text that was encoded (a segment or a whole document).",
+            embedding="float32 little-endian vector (384 values for e5-small), L2-normalised.",
+        ),
+    ),
     "source_files": Relation(
         "table",
         "Fingerprint of every ingested file, so an unchanged file is skipped next time.",

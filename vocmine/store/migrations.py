@@ -37,7 +37,15 @@ def _v3_to_v4(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS {column} VARCHAR")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4)
+def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
+    """Stored encoder outputs, so re-labelling with a new taxonomy or head needs no encoder pass."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS encoder_outputs (encoder VARCHAR NOT NULL, text_hash VARCHAR NOT NULL, "
+        "embedding BLOB NOT NULL, run_id VARCHAR NOT NULL, PRIMARY KEY (encoder, text_hash))"
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5)
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration step"
 
 

@@ -5,7 +5,7 @@ The column meanings live in ``dictionary.py``; a new table or column needs an en
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TABLES = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -135,6 +135,13 @@ CREATE TABLE IF NOT EXISTS pain_points (
     end_char INTEGER NOT NULL,
     run_id VARCHAR NOT NULL,
     PRIMARY KEY (doc_id, seg_idx, model_version, touchpoint)
+);
+CREATE TABLE IF NOT EXISTS encoder_outputs (
+    encoder VARCHAR NOT NULL,
+    text_hash VARCHAR NOT NULL,
+    embedding BLOB NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (encoder, text_hash)
 );
 CREATE TABLE IF NOT EXISTS doc_model (
     doc_id VARCHAR PRIMARY KEY,
