@@ -103,8 +103,9 @@ def nightly(
                         continue
                     for docs in jobs.batches(item.documents, batch_size):
                         analyse_and_store(store, model, taxonomy, list(docs), run_id, pii)
+                        bar.update(len(docs))
                     record_chunk(store, item, run_id)
-                    bar.update(item.n_read)
+                    bar.update(item.n_read - len(item.documents))  # duplicates and quarantined
                     latest = max((t for t in (latest, item.max_created_at) if t), default=None)
             store.set_watermark(source.name, source.kind, source.location, latest, run_id)
         store.publish_run(run_id, vm.version)
