@@ -17,10 +17,6 @@ from vocmine.text import Segmenter, detect_language, mask_pii, normalize
 EncoderOutputs = Callable[[str, Sequence[str]], dict[str, np.ndarray]]
 
 
-def text_key(text: str) -> str:
-    return content_hash(text)
-
-
 class Analyzer:
     """Runs every model stage over a batch of documents with one shared encoder pass.
 
@@ -176,7 +172,7 @@ class Analyzer:
 
     def _embed(self, texts: list[str], progress: bool) -> tuple[np.ndarray, pd.DataFrame]:
         """Embeddings of ``texts``: stored ones reused, the rest encoded (once per distinct text) and returned."""
-        keys = [text_key(t) for t in texts]
+        keys = [content_hash(t) for t in texts]
         encoder_id = self.model.encoder_id
         known = self.reuse(encoder_id, keys) if self.reuse else {}
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +67,8 @@ class VocModel:
         (path / CONFIG).write_text(json.dumps(asdict(self.config), indent=2, ensure_ascii=False))
         self.sentiment.save_pretrained(path / "sentiment")
 
-    @property
+    # Both keys are read for every analysed batch and never change after loading: computed once.
+    @cached_property
     def version(self) -> str:
         """Lineage key of every prediction: model config + head weights + taxonomy content."""
         h = hashlib.sha256(json.dumps(asdict(self.config), sort_keys=True).encode())
@@ -75,7 +76,7 @@ class VocModel:
         h.update(self.sentiment.bias.tobytes())
         return f"{self.config.name}@{h.hexdigest()[:8]}+tax@{self.taxonomy.fingerprint}"
 
-    @property
+    @cached_property
     def encoder_id(self) -> str:
         """What an embedding depends on: encoder weights (config hash), input prefix and truncation."""
         c = self.config
