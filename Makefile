@@ -7,6 +7,9 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-10)
 .PHONY: setup demo test lint bench clean
 
 setup: $(STAMP) .cache/models/multilingual-e5-small/model.safetensors
+	@# headless Chromium for the HTML report's browser test (Debian packages; we run as root)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "vocmine needs Python 3.11, found " + sys.version' 

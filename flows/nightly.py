@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from tqdm import tqdm
 
-from vocmine import jobs, settings
+from flows.report import report as report_flow
+from vocmine import jobs, runners, settings
 from vocmine.ingest.config import load_sources
 from vocmine.nlp.model import load_model
-from vocmine.report.summary import NoData, build_summary, render_markdown
+from vocmine.records import AnalysisBatch
 from vocmine.store.db import Store
 from vocmine.text import check_kinds
+from vocmine.timing import StageTimer
 
 
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -30,8 +31,16 @@ def prepare_store(db: str) -> Store:
 @task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def analyse_and_store(
     store: Store, model_dir: str, taxonomy: str | None, docs: list, run_id: str, pii: list[str] | None = None
-) -> dict:
+) -> jobs.Stored:
     return jobs.analyse_and_store(store, load_model(model_dir, taxonomy), docs, run_id, pii)
+
+
+@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def store_batch(
+    store: Store, model_dir: str, taxonomy: str | None, batch: AnalysisBatch, run_id: str
+) -> jobs.Stored:
+    """A batch analysed on the Dask workers, written by the flow process (the database's single writer)."""
+    return jobs.store_batch(store, load_model(model_dir, taxonomy), batch, run_id)
 
 
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -61,16 +70,9 @@ def publish_snapshot(store: Store) -> str:
 
 @task(cache_policy=NO_CACHE)
 def summarise(store: Store, model_dir: str, taxonomy: str | None, out_dir: str) -> str:
-    model = load_model(model_dir, taxonomy)
-    try:
-        md = render_markdown(build_summary(store, model.taxonomy))
-    except NoData as e:
-        md = f"# Pain-point summary\n\n{e}."
-    path = Path(out_dir) / "summary.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(md, encoding="utf-8")
-    create_markdown_artifact(markdown=md, key="pain-point-summary", description="vocmine pain-point summary")
-    return md
+    """The report flow over the snapshot just published: report.html, summary.md and the Prefect artifact."""
+    done = report_flow(db=str(store.path), taxonomy=taxonomy, model=model_dir, out_dir=out_dir)
+    return Path(done["md"]).read_text(encoding="utf-8")
 
 
 @flow(name="nightly", log_prints=True)
@@ -85,39 +87,75 @@ def nightly(
     chunk_size: int = 5000,
     pii: list[str] | None = None,
     progress: bool = False,
+    task_runner: str = runners.LOCAL,
+    dask_workers: int = 2,
 ) -> dict:
-    """Ingest → text → nlp → link → store → report, for everything new since the last successful run."""
+    """Ingest → text → nlp → link → store → report, for everything new since the last successful run.
+
+    ``task_runner``: ``local`` (all in this process), ``dask`` (a local Dask cluster of ``dask_workers``
+    processes) or a Dask scheduler address (``tcp://host:8786``): the text and model stages then run on the
+    workers, and this process looks up stored embeddings and writes every batch, in order.
+    """
     check_kinds(pii)  # an unknown PII kind fails here, before anything is read
+    timer = StageTimer()
     store = prepare_store(db)
     vm = load_model(model, taxonomy)
     run_id = store.start_run(
         "nightly", {"sources": sources, "model": model, "taxonomy": taxonomy}, vm.version
     )
     try:
-        for source in load_sources(sources):
-            latest = None
-            with tqdm(desc=source.name, unit="rec", disable=not progress) as bar:
-                for item in jobs.iter_intake(store, source, force=force, chunk_size=chunk_size):
-                    if isinstance(item, jobs.FileRead):
-                        mark_file_read(store, item, run_id)
-                        continue
-                    for docs in jobs.batches(item.documents, batch_size):
-                        analyse_and_store(store, model, taxonomy, list(docs), run_id, pii)
-                        bar.update(len(docs))
-                    record_chunk(store, item, run_id)
-                    bar.update(item.n_read - len(item.documents))  # duplicates and quarantined
-                    latest = max((t for t in (latest, item.max_created_at) if t), default=None)
-            store.set_watermark(source.name, source.kind, source.location, latest, run_id)
+        with runners.model_runner(task_runner, dask_workers) as runner:
+            for source in load_sources(sources):
+                latest = None
+                with tqdm(desc=source.name, unit="rec", disable=not progress) as bar:
+                    intake = jobs.iter_intake(store, source, force=force, chunk_size=chunk_size)
+                    for item in timer.iterate(intake, "ingest"):
+                        if isinstance(item, jobs.FileRead):
+                            mark_file_read(store, item, run_id)
+                            continue
+                        timer.add("ingest", 0.0, item.n_read)
+                        if runner is None:
+                            for docs in jobs.batches(item.documents, batch_size):
+                                timer.merge(
+                                    analyse_and_store(store, model, taxonomy, list(docs), run_id, pii).timer
+                                )
+                                bar.update(len(docs))
+                        else:
+                            analysed = runners.analyse_on(
+                                runner,
+                                jobs.batches(item.documents, batch_size),
+                                model,
+                                taxonomy,
+                                vm,
+                                store.lookup_encoder_outputs,
+                                pii,
+                                timer,
+                            )
+                            for batch in analysed:
+                                timer.merge(store_batch(store, model, taxonomy, batch, run_id).timer)
+                                bar.update(len(batch))
+                        record_chunk(store, item, run_id)
+                        bar.update(item.n_read - len(item.documents))  # duplicates and quarantined
+                        latest = max((t for t in (latest, item.max_created_at) if t), default=None)
+                store.set_watermark(source.name, source.kind, source.location, latest, run_id)
         store.publish_run(run_id, vm.version)
         run = store.finish_run(run_id, "completed")
     except BaseException as e:
         store.finish_run(run_id, "failed", message=repr(e)[:2000])
         raise
-    refresh_search(store)
-    publish_snapshot(store)
-    summary = summarise(store, model, taxonomy, report_dir or str(Path(db).parent / "reports"))
+    with timer.stage("report"):
+        refresh_search(store)
+        publish_snapshot(store)
+        summary = summarise(store, model, taxonomy, report_dir or str(Path(db).parent / "reports"))
     print(summary)
-    return {"run_id": run_id, "db": str(db), **{k: run[k] for k in run if k.startswith("n_")}}
+    stages = timer.as_dict()
+    print(f"stage seconds: {stages}")
+    return {
+        "run_id": run_id,
+        "db": str(db),
+        **{k: run[k] for k in run if k.startswith("n_")},
+        "stages": stages,
+    }
 
 
 if __name__ == "__main__":

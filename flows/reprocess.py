@@ -5,22 +5,35 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from vocmine import jobs, settings
+from vocmine import jobs, runners, settings
 from vocmine.nlp.model import load_model
 from vocmine.pipeline import Analyzer
+from vocmine.records import AnalysisBatch
 from vocmine.store.db import Store
+from vocmine.timing import StageTimer
 
 
 @task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def reanalyse(
     store: Store, model_dir: str, taxonomy: str | None, docs: list, run_id: str, pii: list[str] | None = None
-) -> int:
+) -> StageTimer:
     model = load_model(model_dir, taxonomy)
-    return store.write_reanalysis(
-        Analyzer(model, pii_kinds=pii, reuse=store.lookup_encoder_outputs).analyse(docs),
-        run_id,
-        jobs.model_info(model),
-    )
+    analyzer = Analyzer(model, pii_kinds=pii, reuse=store.lookup_encoder_outputs)
+    batch = analyzer.analyse(docs)
+    with analyzer.timer.stage("store", len(batch)):
+        store.write_reanalysis(batch, run_id, jobs.model_info(model))
+    return analyzer.timer
+
+
+@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def store_reanalysis(
+    store: Store, model_dir: str, taxonomy: str | None, batch: AnalysisBatch, run_id: str
+) -> StageTimer:
+    """A batch re-analysed on the Dask workers, written by the flow process (the single writer)."""
+    timer = StageTimer()
+    with timer.stage("store", len(batch)):
+        store.write_reanalysis(batch, run_id, jobs.model_info(load_model(model_dir, taxonomy)))
+    return timer
 
 
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -43,6 +56,8 @@ def reprocess(
     force: bool = False,
     batch_size: int = 256,
     pii: list[str] | None = None,
+    task_runner: str = runners.LOCAL,
+    dask_workers: int = 2,
 ) -> dict:
     """Re-run analysis over a selection; without ``force``, documents already current under this model are skipped.
 
@@ -50,6 +65,8 @@ def reprocess(
     predictions mention one of ``touchpoints`` or are under one of ``model_versions`` (all combined with AND).
 
     The analyst views switch to the new predictions in one transaction when the run commits.
+    ``task_runner``: ``local``, ``dask`` (a local cluster of ``dask_workers`` processes) or a Dask scheduler
+    address; with Dask the analysis runs on the workers and this process writes (see ``vocmine.runners``).
     """
     logger = get_run_logger()
     store = Store(db)
@@ -66,6 +83,7 @@ def reprocess(
         "taxonomy": taxonomy,
         "force": force,
     }
+    timer = StageTimer()
     run_id = store.start_run("reprocess", params, vm.version)
     try:
         docs = jobs.stored_documents(
@@ -84,15 +102,30 @@ def reprocess(
             docs = [d for d in docs if d.doc_id not in current]
         logger.info("re-analysing %d documents with %s", len(docs), vm.version)
         store.add_counts(run_id, read=len(docs))
-        for chunk in jobs.batches(docs, batch_size):
-            reanalyse(store, model, taxonomy, list(chunk), run_id, pii)
+        with runners.model_runner(task_runner, dask_workers) as runner:
+            if runner is None:
+                for chunk in jobs.batches(docs, batch_size):
+                    timer.merge(reanalyse(store, model, taxonomy, list(chunk), run_id, pii))
+            else:
+                batches = jobs.batches(docs, batch_size)
+                lookup = store.lookup_encoder_outputs
+                for batch in runners.analyse_on(runner, batches, model, taxonomy, vm, lookup, pii, timer):
+                    timer.merge(store_reanalysis(store, model, taxonomy, batch, run_id))
         n = store.publish_run(run_id, vm.version)
         run = store.finish_run(run_id, "completed")
     except BaseException as e:
         store.finish_run(run_id, "failed", message=repr(e)[:2000])
         raise
-    publish_snapshot(store)
-    return {"run_id": run_id, "published": n, **{k: run[k] for k in run if k.startswith("n_")}}
+    with timer.stage("report"):
+        publish_snapshot(store)
+    stages = timer.as_dict()
+    logger.info("stage seconds: %s", stages)
+    return {
+        "run_id": run_id,
+        "published": n,
+        **{k: run[k] for k in run if k.startswith("n_")},
+        "stages": stages,
+    }
 
 
 if __name__ == "__main__":

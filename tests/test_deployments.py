@@ -18,8 +18,8 @@ def _flow(entrypoint: str):
     return getattr(module, name)
 
 
-def test_nightly_and_reprocess_deployments_exist():
-    assert {d["name"] for d in SPEC["deployments"]} == {"nightly", "reprocess"}
+def test_nightly_reprocess_and_report_deployments_exist():
+    assert {d["name"] for d in SPEC["deployments"]} == {"nightly", "reprocess", "report"}
 
 
 def test_parameters_match_flow_signatures():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,14 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("e2e")
-    shutil.copytree(settings.SAMPLES_DIR, d / "samples")
-    return d
+def workdir(sample_run) -> Path:
+    """The session's sample data and the DuckDB its nightly run wrote: this module writes on there."""
+    return sample_run.dir
 
 
 @pytest.fixture(scope="module")
-def first_run(prefect_harness, workdir):
-    from flows.nightly import nightly
-
-    result = nightly(sources=str(workdir / "samples" / "sources.yaml"), db=str(workdir / "v.duckdb"))
-    return result, Store(workdir / "v.duckdb")
+def first_run(sample_run, workdir):
+    return sample_run.result, Store(workdir / "v.duckdb")
 
 
 def test_run_is_recorded_with_counts(first_run):

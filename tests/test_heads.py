@@ -20,3 +20,26 @@ def test_temperature_recovers_overconfidence():
     logits = rng.normal(size=(2000, 3)) * 3
     y = np.array([rng.choice(3, p=p) for p in softmax(logits)])
     assert abs(fit_temperature(logits * 4, y) - 4) < 0.6
+
+
+def test_mlp_head_roundtrip_and_loader_picks_the_kind(tmp_path):
+    from vocmine.nlp.heads import MLPHead, load_head
+
+    rng = np.random.default_rng(2)
+    head = MLPHead(
+        rng.normal(size=(4, 6)),
+        rng.normal(size=6),
+        rng.normal(size=(6, 3)),
+        rng.normal(size=3),
+        ["a", "b", "c"],
+        2.0,
+    )
+    head.save_pretrained(tmp_path / "mlp")
+    SoftmaxHead(rng.normal(size=(3, 4)), np.zeros(3), ["a", "b", "c"]).save_pretrained(tmp_path / "lr")
+    back = load_head(tmp_path / "mlp")
+    assert isinstance(back, MLPHead) and back.temperature == 2.0
+    assert isinstance(load_head(tmp_path / "lr"), SoftmaxHead)
+    x = rng.normal(size=(5, 4))
+    hidden = np.maximum(x @ head.w1 + head.b1, 0)
+    expected = softmax((hidden @ head.w2 + head.b2) / 2.0)
+    assert np.allclose(back.predict_proba(x), expected, atol=1e-5)

@@ -19,6 +19,13 @@ ModelOpt = Annotated[Path, typer.Option("--model", help="Model folder (see model
 TaxOpt = Annotated[
     Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: models/taxonomy.yaml).")
 ]
+RunnerOpt = Annotated[
+    str, typer.Option("--task-runner", help="Where the model work runs: local (this process) or dask.")
+]
+WorkersOpt = Annotated[int, typer.Option("--workers", help="Worker processes of the local Dask cluster.")]
+SchedulerOpt = Annotated[
+    str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786).")
+]
 PiiOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -49,12 +56,62 @@ def train(
     data: Annotated[Path, typer.Option(help="Folder of the public corpora.")] = settings.SHARED_DATA_DIR,
 ) -> None:
     """Train the sentiment head on the shared corpora (fixed seed) and regenerate the model card."""
-    from vocmine.train.sentiment import train_sentiment
+    _quiet_prefect()
+    from flows.train import train as train_flow
 
-    report = train_sentiment(out, data)
-    for name, score in report["dev_scores"].items():
-        typer.echo(f"{name:45s} {score:.4f}")
-    typer.echo(f"model written to {out}")
+    train_flow(out=str(out), data=str(data))
+    typer.echo(f"model written to {out}; run `vocmine evaluate` for the full figures")
+
+
+@app.command()
+def evaluate(
+    model: ModelOpt = settings.DEFAULT_MODEL_DIR,
+    data: Annotated[Path, typer.Option(help="Folder of the public corpora.")] = settings.SHARED_DATA_DIR,
+    suite: Annotated[
+        list[str] | None, typer.Option("--suite", help="Suite to run (repeatable; default: all).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Report to write (eval.json beside it).")] = settings.MODELS_DIR
+    / "EVAL.md",
+) -> None:
+    """Run the dev figures (sentiment, touchpoints, aspects) and write EVAL.md beside baseline and previous model."""
+    _quiet_prefect()
+    from flows.evaluate import evaluate as evaluate_flow
+    from vocmine.evaluate import fmt
+
+    r = evaluate_flow(model=str(model), data=str(data), suites=suite, out=str(out))
+    for f in r.figures:
+        flag = {True: "", False: "  (below target)", None: ""}[f.reached]
+        typer.echo(
+            f"{f.suite:12s} {f.dataset[:44]:44s} {f.setting[:10]:10s} {f.metric:10s} {fmt(f.value)}"
+            f"  baseline {fmt(f.baseline)}  target {fmt(f.target)}{flag}"
+        )
+    for s, e in r.errors.items():
+        typer.echo(f"{s:12s} ERROR {e}", err=True)
+    typer.echo(f"written {out}")
+    if r.errors:
+        raise typer.Exit(1)
+
+
+@app.command("train-touchpoints")
+def train_touchpoints(
+    labels: Annotated[
+        Path, typer.Option(help="CSV/TSV/JSONL with text and touchpoints (|-joined ids; empty = none).")
+    ],
+    taxonomy: TaxOpt = None,
+    model: ModelOpt = settings.DEFAULT_MODEL_DIR,
+    out: Annotated[Path | None, typer.Option(help="Model folder to write (default: --model).")] = None,
+) -> None:
+    """Train a touchpoint head on labeled examples (thresholds per touchpoint) and save it with the model."""
+    from vocmine.train.touchpoints import train_touchpoints as fit
+
+    head = fit(labels, model, taxonomy, out)
+    r = head.report
+    typer.echo(f"{r['n_labeled']} labeled texts; hold-out micro-F1 {r['holdout_micro_f1']:.4f}")
+    for tp, thr in r["thresholds"].items():
+        typer.echo(f"  {tp:28s} positives {r['positives'][tp]:5d}  threshold {thr:.2f}")
+    typer.echo(
+        f"model written to {out or model} (head in touchpoints/, for taxonomy {head.taxonomy_fingerprint})"
+    )
 
 
 @app.command()
@@ -65,6 +122,9 @@ def run(
     taxonomy: TaxOpt = None,
     force: Annotated[bool, typer.Option(help="Re-read files even if unchanged.")] = False,
     pii: PiiOpt = None,
+    task_runner: RunnerOpt = "local",
+    workers: WorkersOpt = 2,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run the nightly flow once: ingest what is new, analyse, store, print the summary."""
     _quiet_prefect()
@@ -78,6 +138,8 @@ def run(
         force=force,
         pii=pii,
         progress=True,
+        task_runner=scheduler or task_runner,
+        dask_workers=workers,
     )
     summary = Path(db).parent / "reports" / "summary.md"
     typer.echo(summary.read_text(encoding="utf-8"))
@@ -112,6 +174,9 @@ def reprocess(
         bool, typer.Option(help="Also redo documents already current under this model.")
     ] = False,
     pii: PiiOpt = None,
+    task_runner: RunnerOpt = "local",
+    workers: WorkersOpt = 2,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Re-analyse stored feedback with a (new) model or taxonomy, keeping the old predictions."""
     _quiet_prefect()
@@ -129,6 +194,8 @@ def reprocess(
         taxonomy=str(taxonomy) if taxonomy else None,
         force=force,
         pii=pii,
+        task_runner=scheduler or task_runner,
+        dask_workers=workers,
     )
     typer.echo(f"run {result['run_id']}: re-analysed {result['n_updated']}, published {result['published']}")
 
@@ -137,23 +204,49 @@ def reprocess(
 def report(
     db: DbOpt = settings.DEFAULT_DB,
     taxonomy: TaxOpt = None,
-    out: Annotated[Path | None, typer.Option(help="Write the Markdown here too.")] = None,
+    week: Annotated[
+        str | None, typer.Option(help="Any day of the week to report, YYYY-MM-DD (default: the latest week).")
+    ] = None,
+    weeks: Annotated[int, typer.Option(help="Weeks before it to compare with.")] = 8,
+    source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable).")] = None,
+    channel: Annotated[list[str] | None, typer.Option(help="Only this channel (repeatable).")] = None,
+    product: Annotated[list[str] | None, typer.Option(help="Only this product (repeatable).")] = None,
+    language: Annotated[list[str] | None, typer.Option(help="Only this text language (repeatable).")] = None,
+    lang: Annotated[str, typer.Option(help="Report language: en or ru.")] = "en",
+    html: Annotated[Path | None, typer.Option(help="Write the self-contained HTML report here.")] = None,
+    md: Annotated[Path | None, typer.Option(help="Write the Markdown report here.")] = None,
 ) -> None:
-    """Print the pain-point summary of the latest week against the 8 weeks before."""
-    from vocmine.report.summary import NoData, build_summary, render_markdown
+    """Print the pain-point report (Markdown) of a week against the weeks before; optionally write HTML/Markdown."""
+    from datetime import date
+
+    from vocmine.report.html import render_html
+    from vocmine.report.i18n import LANGS
+    from vocmine.report.markdown import render_markdown
+    from vocmine.report.model import NoData, build_report
+    from vocmine.report.queries import Filters
     from vocmine.store.db import Store
     from vocmine.taxonomy import Taxonomy
 
+    if lang not in LANGS:
+        raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}")
     try:
-        md = render_markdown(
-            build_summary(Store(db).reader(), Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY))
+        r = build_report(
+            Store(db).reader(),
+            Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY),
+            week=date.fromisoformat(week) if week else None,
+            weeks=weeks,
+            filters=Filters(*(tuple(v or ()) for v in (source, channel, product, language))),
+            lang=lang,
         )
     except (NoData, FileNotFoundError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
-    if out:
-        out.write_text(md, encoding="utf-8")
-    typer.echo(md)
+    text = render_markdown(r)
+    for path, content in ((md, text), (html, render_html(r) if html else "")):
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+    typer.echo(text)
 
 
 @app.command()

@@ -18,8 +18,9 @@ from vocmine.ingest.config import SourceConfig, SourceError
 from vocmine.ingest.readers import raw_records, source_files, to_records
 from vocmine.nlp.model import VocModel
 from vocmine.pipeline import Analyzer
-from vocmine.records import Document, Quarantined, Turn
+from vocmine.records import AnalysisBatch, Document, Quarantined, Turn
 from vocmine.store.db import Store
+from vocmine.timing import StageTimer
 
 
 @dataclass
@@ -122,11 +123,30 @@ def model_info(model: VocModel) -> dict:
     }
 
 
+@dataclass
+class Stored:
+    """What storing one analysed batch did, and the seconds its stages took."""
+
+    stored: int
+    updated: int
+    timer: StageTimer
+
+
+def store_batch(
+    store: Store, model: VocModel, batch: AnalysisBatch, run_id: str, timer: StageTimer | None = None
+) -> Stored:
+    """Write one analysed batch in one transaction (the single writer: the flow process)."""
+    timer = timer or StageTimer()
+    with timer.stage("store", len(batch)):
+        counts = store.write_batch(batch, run_id, model_info(model))
+    return Stored(counts["stored"], counts["updated"], timer)
+
+
 def analyse_and_store(
     store: Store, model: VocModel, docs: Sequence[Document], run_id: str, pii: Sequence[str] | None = None
-) -> dict[str, int]:
-    batch = Analyzer(model, pii_kinds=pii, reuse=store.lookup_encoder_outputs).analyse(docs)
-    return store.write_batch(batch, run_id, model_info(model))
+) -> Stored:
+    analyzer = Analyzer(model, pii_kinds=pii, reuse=store.lookup_encoder_outputs)
+    return store_batch(store, model, analyzer.analyse(docs), run_id, analyzer.timer)
 
 
 def _num(v) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from vocmine.link import LinkParams, link_pain_points
 from vocmine.nlp.model import VocModel
 from vocmine.records import SENTIMENT_LABELS, AnalysisBatch, Document, content_hash
 from vocmine.text import Segmenter, detect_language, mask_pii, normalize
+from vocmine.timing import StageTimer
 
 #: Looks up stored embeddings: (encoder id, text hashes) -> {text hash: vector}. ``Store.lookup_encoder_outputs``.
 EncoderOutputs = Callable[[str, Sequence[str]], dict[str, np.ndarray]]
@@ -21,7 +23,9 @@ class Analyzer:
     """Runs every model stage over a batch of documents with one shared encoder pass.
 
     Swappable parts: the ``VocModel`` (encoder, sentiment head, touchpoint classifier over a taxonomy), the
-    ``Segmenter`` and the link parameters.
+    ``Segmenter`` and the link parameters. ``analyse`` = ``prepare`` (text stage) → look-up of stored
+    embeddings → ``finish`` (model stage); a distributed runner calls the two stages on workers and does the
+    look-up in the process that owns the database. ``timer`` collects the seconds spent per stage.
     """
 
     def __init__(
@@ -31,8 +35,10 @@ class Analyzer:
         link: LinkParams | None = None,
         pii_kinds: Sequence[str] | None = None,
         reuse: EncoderOutputs | None = None,
+        timer: StageTimer | None = None,
     ):
         self.model = model
+        self.timer = timer or StageTimer()
         self.segmenter = segmenter or Segmenter()
         self.link = link or LinkParams()
         self.pii_kinds = pii_kinds
@@ -45,7 +51,18 @@ class Analyzer:
         return masked, len(matches), lang, conf
 
     def analyse(self, docs: Sequence[Document], progress: bool = False) -> AnalysisBatch:
-        mv = self.model.version
+        """Text stage, stored-embedding look-up (``reuse``), then the model stage."""
+        prepared = self.prepare(docs)
+        with self.timer.stage("lookup", len(prepared.texts)):
+            known = self.reuse(self.model.encoder_id, prepared.text_hashes) if self.reuse else {}
+        return self.finish(prepared, known, progress)
+
+    def prepare(self, docs: Sequence[Document]) -> Prepared:
+        """Text stage: normalise, mask PII, detect language, segment; no model needed."""
+        with self.timer.stage("text", len(docs)):
+            return self._prepare(docs)
+
+    def _prepare(self, docs: Sequence[Document]) -> Prepared:
         prepared = [self.prepare_text(d) for d in docs]
         documents = pd.DataFrame(
             {
@@ -109,58 +126,72 @@ class Analyzer:
             if prepared[i][0]
             and not (len(lst) == 1 and lst[0].start == 0 and lst[0].end == len(prepared[i][0]))
         ]
-        emb, encoder_outputs = self._embed([s.text for s in segs] + [prepared[i][0] for i in whole], progress)
-        seg_emb, whole_emb = emb[: len(segs)], emb[len(segs) :]
+        first_seg, n = [], 0
+        for lst in seg_lists:
+            first_seg.append(n if lst else -1)
+            n += len(lst)
+        texts = [s.text for s in segs] + [prepared[i][0] for i in whole]
+        return Prepared(documents, turns, segments, first_seg, whole, texts)
 
-        seg_p = self.model.sentiment_proba(seg_emb) if len(segs) else np.zeros((0, 3))
-        segment_predictions = _sentiment_frame(segments[["doc_id", "seg_idx"]], seg_p, self.model, mv)
+    def finish(
+        self, prepared: Prepared, known: dict[str, np.ndarray] | None = None, progress: bool = False
+    ) -> AnalysisBatch:
+        """Model stage: encode what ``known`` (stored embeddings by text hash) lacks, then heads and link."""
+        mv = self.model.version
+        p = prepared
+        documents, segments = p.documents, p.segments
+        n_segs = len(segments)
+        emb, encoder_outputs = self._embed(p.texts, p.text_hashes, dict(known or {}), progress)
+        seg_emb, whole_emb = emb[:n_segs], emb[n_segs:]
 
-        doc_emb = np.zeros((len(docs), seg_emb.shape[1] if len(segs) else self.model.encoder.dim), np.float32)
-        has_emb = np.zeros(len(docs), bool)
-        first = 0
-        for i, lst in enumerate(seg_lists):
-            if lst:
-                doc_emb[i] = seg_emb[first]
-                has_emb[i] = True
-            first += len(lst)
-        for j, i in enumerate(whole):
-            doc_emb[i] = whole_emb[j]
-        idx = np.flatnonzero(has_emb)
-        doc_p = self.model.sentiment_proba(doc_emb[idx]) if len(idx) else np.zeros((0, 3))
-        document_predictions = _sentiment_frame(documents.iloc[idx][["doc_id"]], doc_p, self.model, mv)
+        with self.timer.stage("heads", len(documents)):
+            seg_p = self.model.sentiment_proba(seg_emb) if n_segs else np.zeros((0, 3))
+            segment_predictions = _sentiment_frame(segments[["doc_id", "seg_idx"]], seg_p, self.model, mv)
 
-        hits = self.model.touchpoints.predict(seg_emb, [s.lemmas for s in segs]) if segs else []
-        tax = self.model.taxonomy
-        segment_touchpoints = pd.DataFrame(
-            [
-                {
-                    "doc_id": s.doc_id,
-                    "seg_idx": s.idx,
-                    "model_version": mv,
-                    "touchpoint": h.touchpoint,
-                    "stage": tax.touchpoint(h.touchpoint).stage,
-                    "score": h.score,
-                    "similarity": round(h.similarity, 4),
-                    "keyword": h.keyword,
-                }
-                for s, hs in zip(segs, hits, strict=True)
-                for h in hs
-            ],
-            columns=[
-                "doc_id",
-                "seg_idx",
-                "model_version",
-                "touchpoint",
-                "stage",
-                "score",
-                "similarity",
-                "keyword",
-            ],
-        )
-        pain_points = link_pain_points(segment_predictions, segment_touchpoints, segments, tax, self.link)
+            doc_emb = np.zeros((len(documents), self.model.encoder.dim), np.float32)
+            has_emb = np.array([f >= 0 for f in p.first_seg], bool)
+            for i, f in enumerate(p.first_seg):
+                if f >= 0:
+                    doc_emb[i] = seg_emb[f]
+            for j, i in enumerate(p.whole):
+                doc_emb[i] = whole_emb[j]
+            idx = np.flatnonzero(has_emb)
+            doc_p = self.model.sentiment_proba(doc_emb[idx]) if len(idx) else np.zeros((0, 3))
+            document_predictions = _sentiment_frame(documents.iloc[idx][["doc_id"]], doc_p, self.model, mv)
+
+            hits = self.model.touchpoints.predict(seg_emb, segments["lemmas"].tolist()) if n_segs else []
+            tax = self.model.taxonomy
+            segment_touchpoints = pd.DataFrame(
+                [
+                    {
+                        "doc_id": doc_id,
+                        "seg_idx": seg_idx,
+                        "model_version": mv,
+                        "touchpoint": h.touchpoint,
+                        "stage": tax.touchpoint(h.touchpoint).stage,
+                        "score": h.score,
+                        "similarity": round(h.similarity, 4),
+                        "keyword": h.keyword,
+                    }
+                    for doc_id, seg_idx, hs in zip(segments["doc_id"], segments["seg_idx"], hits, strict=True)
+                    for h in hs
+                ],
+                columns=[
+                    "doc_id",
+                    "seg_idx",
+                    "model_version",
+                    "touchpoint",
+                    "stage",
+                    "score",
+                    "similarity",
+                    "keyword",
+                ],
+            )
+        with self.timer.stage("link", len(documents)):
+            pain_points = link_pain_points(segment_predictions, segment_touchpoints, segments, tax, self.link)
         return AnalysisBatch(
             documents=documents,
-            turns=turns,
+            turns=p.turns,
             segments=segments,
             segment_predictions=segment_predictions,
             segment_touchpoints=segment_touchpoints,
@@ -170,24 +201,43 @@ class Analyzer:
             encoder_outputs=encoder_outputs,
         )
 
-    def _embed(self, texts: list[str], progress: bool) -> tuple[np.ndarray, pd.DataFrame]:
-        """Embeddings of ``texts``: stored ones reused, the rest encoded (once per distinct text) and returned."""
-        keys = [content_hash(t) for t in texts]
-        encoder_id = self.model.encoder_id
-        known = self.reuse(encoder_id, keys) if self.reuse else {}
+    def _embed(
+        self, texts: list[str], keys: list[str], known: dict[str, np.ndarray], progress: bool
+    ) -> tuple[np.ndarray, pd.DataFrame]:
+        """Embeddings of ``texts``: ``known`` ones reused, the rest encoded (once per distinct text) and returned."""
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
-        fresh = self.model.encoder.encode(list(todo.values()), progress=progress)
+        with self.timer.stage("encoder", len(todo)):
+            fresh = self.model.encoder.encode(list(todo.values()), progress=progress)
         known.update(zip(todo, fresh, strict=True))
         dim = self.model.encoder.dim
         emb = np.stack([known[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
         outputs = pd.DataFrame(
             {
-                "encoder": encoder_id,
+                "encoder": self.model.encoder_id,
                 "text_hash": list(todo),
                 "embedding": [v.astype("<f4").tobytes() for v in fresh],
             }
         )
         return emb, outputs
+
+
+@dataclass
+class Prepared:
+    """The text stage's output for one batch: what the store keeps, and the texts the encoder must embed.
+
+    Small and picklable, so the text and model stages can run on different processes or machines.
+    """
+
+    documents: pd.DataFrame
+    turns: pd.DataFrame
+    segments: pd.DataFrame  # with a ``lemmas`` column for the keyword matcher
+    first_seg: list[int]  # per document: the row of its first segment in ``segments``, -1 if none
+    whole: list[int]  # documents that also need a whole-text embedding (more than one segment)
+    texts: list[str]  # segment texts, then the whole texts of ``whole``
+
+    @property
+    def text_hashes(self) -> list[str]:
+        return [content_hash(t) for t in self.texts]
 
 
 def _sentiment_frame(keys: pd.DataFrame, proba: np.ndarray, model: VocModel, mv: str) -> pd.DataFrame:

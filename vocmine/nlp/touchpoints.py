@@ -1,15 +1,20 @@
-"""Segment-level, multi-label touchpoint classification from the taxonomy alone (zero-shot).
+"""Segment-level, multi-label touchpoint classification: from the taxonomy alone, or with a trained head.
 
-Two signals: similarity of the segment to the taxonomy's example phrases and description in the encoder
-space (mean of the k best example cosines per touchpoint), and keyword lemmas found in the segment. The
-similarity is mapped to a 0..1 confidence with a logistic curve whose centre and slope are parameters, so a
-CX team can tighten or loosen assignment without code changes.
+Zero-shot, two signals: similarity of the segment to the taxonomy's example phrases and description in the
+encoder space (mean of the k best example cosines per touchpoint), and keyword lemmas found in the segment. The
+similarity is mapped to a 0..1 confidence with a logistic curve; its centre and the margin a second label must
+be within are calibrated from the taxonomy's own examples (or set as parameters), so a CX team can swap in a
+taxonomy with no code change. With labeled examples, ``vocmine train-touchpoints`` fits a ``TouchpointHead``
+over the same signals plus the embedding, with thresholds per touchpoint.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -42,12 +47,19 @@ def keyword_forms(keyword: str, lang: str) -> tuple[str, ...]:
 @dataclass
 class TouchpointParams:
     top_k: int = 3  # example cosines averaged per touchpoint
-    center: float = 0.86  # cosine at which similarity alone gives confidence 0.5
+    # Cosine at which similarity alone gives confidence 0.5. None: calibrated from the taxonomy itself, as
+    # ``center_offset`` above how close each example comes to its nearest *other* touchpoint (its confusion
+    # level): a taxonomy of near neighbours (restaurant aspects) needs a higher bar than a spread-out one.
+    center: float | None = None
+    center_offset: float = -0.0276  # makes the default retail taxonomy's centre 0.860, the hand-tuned value
     slope: float = 45.0
     keyword_bonus: float = 0.25
     threshold: float = 0.5
     max_labels: int = 2
-    relative_margin: float = 0.03  # a second label must be within this cosine of the best one
+    relative_margin: float | None = (
+        None  # a second label must be within this cosine of the best; None: calibrated
+    )
+    margin_scale: float = 1.78  # makes the default retail taxonomy's margin 0.030, the hand-tuned value
 
 
 @dataclass
@@ -63,6 +75,7 @@ class TouchpointClassifier:
     taxonomy: Taxonomy
     encoder: Encoder
     params: TouchpointParams = field(default_factory=TouchpointParams)
+    head: TouchpointHead | None = None  # trained head (``vocmine train-touchpoints``); None: zero-shot
 
     def __post_init__(self) -> None:
         self.ids = [t.id for t in self.taxonomy.touchpoints]
@@ -77,10 +90,12 @@ class TouchpointClassifier:
                 owner.append(i)
         self.owner = np.asarray(owner)
         self.prototypes = self._embed_prototypes(texts)
+        self.center, self.margin = self._calibrate()
         self.keywords: list[list[tuple[str, tuple[str, ...]]]] = [
             [(kw, keyword_forms(kw, lang)) for lang, kws in tp.keywords.items() for kw in kws]
             for tp in self.taxonomy.touchpoints
         ]
+        self.attach(self.head)
 
     def _embed_prototypes(self, texts: list[str]) -> np.ndarray:
         key = hashlib.sha256(
@@ -93,6 +108,41 @@ class TouchpointClassifier:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, emb)
         return emb
+
+    def _calibrate(self) -> tuple[float, float]:
+        """Centre and relative margin from the taxonomy alone (leave-one-out over its own prototypes).
+
+        Per prototype: ``own`` = top-k cosine to the other prototypes of its touchpoint, ``other`` = the
+        highest top-k cosine to another touchpoint. Centre = mean(other) + offset; margin = scale × the mean
+        gap own − other: when touchpoints are near neighbours a second label must score almost as high.
+        """
+        p = self.params
+        sims = self.prototypes @ self.prototypes.T
+        np.fill_diagonal(sims, -1.0)  # leave each prototype out of its own touchpoint
+        own = np.zeros(len(self.prototypes), dtype=np.float32)
+        other = np.full(len(self.prototypes), -1.0, dtype=np.float32)
+        for j in range(len(self.ids)):
+            s = sims[:, self.owner == j]
+            kk = min(p.top_k, s.shape[1])
+            topk = np.sort(np.partition(s, -kk, axis=1)[:, -kk:], axis=1).mean(axis=1)
+            mine = self.owner == j
+            k_own = min(p.top_k, int(mine.sum()) - 1)
+            if k_own > 0:
+                own[mine] = np.partition(s[mine], -k_own, axis=1)[:, -k_own:].mean(axis=1)
+            other[~mine] = np.maximum(other[~mine], topk[~mine])
+        if len(self.ids) < 2:  # nothing to be confused with: the default taxonomy's hand-tuned values
+            return 0.86, 0.03
+        center = float(other.mean()) + p.center_offset
+        margin = p.margin_scale * max(0.0, float(own.mean() - other.mean()))
+        return (
+            p.center if p.center is not None else center,
+            p.relative_margin if p.relative_margin is not None else margin,
+        )
+
+    def centroid(self, touchpoint_id: str) -> np.ndarray:
+        """The touchpoint in the encoder space: L2-normalised mean of its example and description embeddings."""
+        v = self.prototypes[self.owner == self.ids.index(touchpoint_id)].mean(axis=0)
+        return (v / np.linalg.norm(v)).astype(np.float32)
 
     def similarities(self, emb: np.ndarray) -> np.ndarray:
         """[n, n_touchpoints]: mean of the top-k example cosines per touchpoint."""
@@ -113,22 +163,129 @@ class TouchpointClassifier:
                 return kw
         return None
 
+    def keyword_hits(self, lemmas: list[list[str]]) -> list[list[str | None]]:
+        """Per segment, per touchpoint: the first keyword found in the segment's lemmas, else None."""
+        out = []
+        for seg in lemmas:
+            seg_forms = [match_form(w) for w in seg]
+            forms, form_text = set(seg_forms), " " + " ".join(seg_forms) + " "
+            out.append([self._keyword(j, forms, form_text) for j in range(len(self.ids))])
+        return out
+
+    def features(self, sims: np.ndarray, kws: list[list[str | None]], emb: np.ndarray) -> np.ndarray:
+        """Input of a trained head: embedding ⊕ zero-shot similarity logits ⊕ keyword indicators."""
+        kw = np.array([[k is not None for k in row] for row in kws], dtype=np.float32).reshape(len(emb), -1)
+        return np.hstack([emb, self.params.slope * (sims - self.center), kw]).astype(np.float32)
+
+    def attach(self, head: TouchpointHead | None) -> bool:
+        """Use a trained head when it was trained for this taxonomy; otherwise warn and stay zero-shot."""
+        if head is not None and head.taxonomy_fingerprint != self.taxonomy.fingerprint:
+            warnings.warn(
+                f"trained touchpoint head ignored: it was trained for taxonomy {head.taxonomy_fingerprint} "
+                f"({', '.join(head.touchpoints)}), not {self.taxonomy.fingerprint}; zero-shot classification "
+                "is used. Re-run `vocmine train-touchpoints` for this taxonomy.",
+                stacklevel=2,
+            )
+            head = None
+        self.head = head
+        return head is not None
+
     def predict(self, emb: np.ndarray, lemmas: list[list[str]]) -> list[list[TouchpointHit]]:
         p = self.params
         sims = self.similarities(emb)
-        conf = 1.0 / (1.0 + np.exp(-p.slope * (sims - p.center)))
+        kws = self.keyword_hits(lemmas)
+        if self.head is not None:
+            scores = self.head.scores(self.features(sims, kws, emb))
+            return [
+                sorted(
+                    (
+                        TouchpointHit(
+                            self.ids[j], round(float(scores[i, j]), 4), float(sims[i, j]), kws[i][j]
+                        )
+                        for j in np.flatnonzero(scores[i] >= self.head.thresholds)
+                    ),
+                    key=lambda h: -h.score,
+                )[: self.head.max_labels]
+                for i in range(emb.shape[0])
+            ]
+        conf = 1.0 / (1.0 + np.exp(-p.slope * (sims - self.center)))
         results: list[list[TouchpointHit]] = []
         for i in range(emb.shape[0]):
-            seg_forms = [match_form(w) for w in lemmas[i]]
-            forms, form_text = set(seg_forms), " " + " ".join(seg_forms) + " "
             hits = []
             best_sim = float(sims[i].max())
             for j in np.argsort(-sims[i]):
-                kw = self._keyword(int(j), forms, form_text)
+                kw = kws[i][j]
                 score = min(1.0, float(conf[i, j]) + (p.keyword_bonus if kw else 0.0))
-                near_best = sims[i, j] >= best_sim - p.relative_margin
+                near_best = sims[i, j] >= best_sim - self.margin
                 if score >= p.threshold and (near_best or kw):
                     hits.append(TouchpointHit(self.ids[j], round(score, 4), float(sims[i, j]), kw))
             hits.sort(key=lambda h: -h.score)
             results.append(hits[: p.max_labels])
         return results
+
+
+@dataclass
+class TouchpointHead:
+    """Trained multi-label head over ``TouchpointClassifier.features``: standardise, one ReLU layer, a sigmoid
+    per touchpoint, and a threshold per touchpoint calibrated on a held-out split.
+
+    It is bound to the taxonomy it was trained for by the fingerprint: its outputs are that taxonomy's
+    touchpoints in order.
+    """
+
+    mean: np.ndarray  # [n_features]
+    scale: np.ndarray  # [n_features]
+    w1: np.ndarray  # [n_features, hidden]
+    b1: np.ndarray  # [hidden]
+    w2: np.ndarray  # [hidden, n_touchpoints]
+    b2: np.ndarray  # [n_touchpoints]
+    thresholds: np.ndarray  # [n_touchpoints]
+    touchpoints: list[str]
+    taxonomy_fingerprint: str
+    max_labels: int = 3
+    report: dict = field(default_factory=dict)  # training figures, kept beside the weights
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        h = np.maximum(((features - self.mean) / self.scale) @ self.w1 + self.b1, 0.0)
+        return 1.0 / (1.0 + np.exp(-(h @ self.w2 + self.b2)))
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        return {
+            "mean": self.mean,
+            "scale": self.scale,
+            "w1": self.w1,
+            "b1": self.b1,
+            "w2": self.w2,
+            "b2": self.b2,
+            "thresholds": self.thresholds,
+        }
+
+    def save_pretrained(self, path: Path) -> None:
+        from safetensors.numpy import save_file
+
+        path.mkdir(parents=True, exist_ok=True)
+        save_file(
+            {k: np.ascontiguousarray(v, np.float32) for k, v in self.tensors().items()},
+            str(path / "head.safetensors"),
+        )
+        meta = {
+            "touchpoints": self.touchpoints,
+            "taxonomy_fingerprint": self.taxonomy_fingerprint,
+            "max_labels": self.max_labels,
+            "report": self.report,
+        }
+        (path / "head.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
+
+    @classmethod
+    def from_pretrained(cls, path: Path) -> TouchpointHead:
+        from safetensors.numpy import load_file
+
+        t = load_file(str(path / "head.safetensors"))
+        meta = json.loads((path / "head.json").read_text())
+        return cls(
+            **{k: t[k] for k in ("mean", "scale", "w1", "b1", "w2", "b2", "thresholds")},
+            touchpoints=list(meta["touchpoints"]),
+            taxonomy_fingerprint=meta["taxonomy_fingerprint"],
+            max_labels=int(meta.get("max_labels", 3)),
+            report=meta.get("report", {}),
+        )

@@ -61,20 +61,74 @@ def uci(root: Path, split: str = "all") -> pd.DataFrame:
     return _three(_csv(root, "uci_sentiment_sentences/all.csv"), "en")
 
 
-def support_requests(root: Path, split: str = "all") -> pd.DataFrame:
-    """Plain support requests (Bitext, Banking77) as *neutral* English examples: questions are not complaints."""
+#: Support requests that report something gone wrong: a customer's pain point, so *negative* for VoC.
+BITEXT_PROBLEMS = {"complaint", "payment_issue", "registration_problems"}
+BANKING77_PROBLEMS = {
+    "Refund_not_showing_up", "balance_not_updated_after_bank_transfer",
+    "balance_not_updated_after_cheque_or_cash_deposit", "beneficiary_not_allowed", "card_not_working",
+    "card_payment_not_recognised", "card_payment_wrong_exchange_rate", "card_swallowed",
+    "cash_withdrawal_not_recognised", "compromised_card", "contactless_not_working", "declined_card_payment",
+    "declined_cash_withdrawal", "declined_transfer", "direct_debit_payment_not_recognised",
+    "extra_charge_on_statement", "failed_transfer", "lost_or_stolen_card", "lost_or_stolen_phone", "pin_blocked",
+    "reverted_card_payment?", "top_up_failed", "top_up_reverted", "transaction_charged_twice",
+    "transfer_not_received_by_recipient", "unable_to_verify_identity", "virtual_card_not_working",
+    "wrong_amount_of_cash_received", "wrong_exchange_rate_for_cash_withdrawal",
+}  # fmt: skip
+
+
+def _support(root: Path) -> pd.DataFrame:
     b = _csv(root, "bitext_customer_support_en/all.csv")
     k = _csv(root, "banking77/train.csv")
-    df = pd.concat([b[["text"]], k[["text"]]], ignore_index=True)
-    df["label"] = "neutral"
+    b["problem"] = b["label"].isin(BITEXT_PROBLEMS)
+    k["problem"] = k["label"].isin(BANKING77_PROBLEMS)
+    df = pd.concat([b[["text", "problem"]], k[["text", "problem"]]], ignore_index=True)
     df["lang"] = "en"
     return df
+
+
+def support_requests(root: Path, split: str = "all") -> pd.DataFrame:
+    """Plain support requests (Bitext, Banking77) as *neutral* English examples: questions are not complaints."""
+    df = _support(root)
+    df = df[~df["problem"]].assign(label="neutral")
+    return df[["text", "label", "lang"]].reset_index(drop=True)
+
+
+def problem_reports(root: Path, split: str = "all") -> pd.DataFrame:
+    """Support requests whose intent is a failure ("card declined", "charged twice") as *negative* examples,
+    so that factual complaints without emotive words are not taken for neutral questions."""
+    df = _support(root)
+    df = df[df["problem"]].assign(label="negative")
+    return df[["text", "label", "lang"]].reset_index(drop=True)
+
+
+CEDR_POLARITY = {
+    "no_emotion": "neutral",
+    "joy": "positive",
+    "sadness": "negative",
+    "anger": "negative",
+    "fear": "negative",
+}
+
+
+def cedr(root: Path, split: str) -> pd.DataFrame:
+    """CEDR emotions as polarity: no emotion → neutral, joy → positive, sadness/anger/fear → negative.
+
+    Surprise (either polarity) and sentences whose emotions disagree in polarity are dropped.
+    """
+    df = _csv(root, f"cedr/{split}.csv")
+    pol = df["label"].map(lambda s: {CEDR_POLARITY.get(e, "?") for e in s.split("|")})
+    df["label"] = [next(iter(p)) if len(p) == 1 else "?" for p in pol]
+    return _three(df, "ru")
 
 
 def mams(root: Path, split: str) -> pd.DataFrame:
     df = _csv(root, f"mams_acsa/{split}.csv")
     df["lang"] = "en"
     return df[["text", "aspect", "label", "lang"]]
+
+
+def _at_most(df: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    return df.sample(n=min(n, len(df)), random_state=seed)
 
 
 def sentiment_training_set(root: Path | None = None, seed: int = 13) -> pd.DataFrame:
@@ -85,9 +139,11 @@ def sentiment_training_set(root: Path | None = None, seed: int = 13) -> pd.DataF
         "rusentitweet": rusentitweet(root, "train"),
         "semeval2016_ru": semeval_sentences(root, "ru", "train", none_as_neutral=True),
         "semeval2016_en": semeval_sentences(root, "en", "train", none_as_neutral=True),
+        "cedr": cedr(root, "train"),
         "uci_sentiment": uci(root),
-        "sst2": sst2(root, "train").sample(n=8000, random_state=seed),
-        "support_requests": support_requests(root).sample(n=3000, random_state=seed),
+        "sst2": _at_most(sst2(root, "train"), 8000, seed),
+        "support_requests": _at_most(support_requests(root), 3000, seed),
+        "problem_reports": _at_most(problem_reports(root), 1500, seed),
     }
     frames = []
     for name, df in parts.items():

@@ -12,8 +12,11 @@ from vocmine.nlp.encoder import Encoder, encoder_fingerprint
 
 
 def cached_encode(encoder: Encoder, texts: Sequence[str], tag: str, progress: bool = True) -> np.ndarray:
+    """Embeddings of ``texts``, read from ``.cache/emb/<encoder>/<tag>-<hash of the texts>.npy`` when computed before."""
     h = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
-    d = settings.CACHE_DIR / "emb" / encoder_fingerprint(encoder.name)
+    # a quantised encoder gives other embeddings from the same weights: its own folder
+    fp = encoder_fingerprint(encoder.name) + ("-int8" if getattr(encoder, "quantized", False) else "")
+    d = settings.CACHE_DIR / "emb" / fp
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"{tag}-{h}.npy"
     if path.exists():

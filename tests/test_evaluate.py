@@ -1,0 +1,148 @@
+"""`vocmine evaluate`: the flow and the CLI on tiny corpora laid out like ``../shared/data``, with the real model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import f1_score
+from typer.testing import CliRunner
+
+from vocmine import settings
+from vocmine.evaluate import EvalReport, Figure, write_report
+from vocmine.train import corpora
+from vocmine.train.sentiment import TARGETS
+
+RU = {
+    "positive": ["Отличный сервис, всё понравилось", "Спасибо, банк молодцы", "Связь стала лучше, доволен"],
+    "negative": [
+        "Ужасное обслуживание, больше не приду",
+        "Деньги списали дважды",
+        "Связь пропадает весь день",
+    ],
+    "neutral": ["Отделение работает с девяти", "Сегодня вышел новый тариф", "Курс валют на завтра"],
+}
+EN = {
+    "positive": ["Great food and friendly staff", "I love this phone", "Fast delivery, thank you"],
+    "negative": ["Terrible service, never again", "The app crashes every time", "Cold food and rude waiter"],
+    "neutral": ["The shop opens at nine", "They released a new model today", "Where is the nearest branch"],
+}
+
+
+def _write(path, rows: list[tuple[str, str]], **extra) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df = pd.DataFrame(rows, columns=["text", "label"])
+    for k, v in extra.items():
+        df[k] = v
+    df.to_csv(path, index=False)
+
+
+def _rows(lex: dict, labels=("positive", "negative", "neutral"), tag: str = "") -> list[tuple[str, str]]:
+    return [(f"{t}{tag}", lab) for lab in labels for t in lex[lab]]
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """Every file the sentiment suite reads, a few rows each (distinct texts per split)."""
+    root = tmp_path_factory.mktemp("shared")
+    for split in ("train", "test"):
+        for d in ("banks", "telecom"):
+            _write(root / f"sentirueval2015/{split}_{d}.csv", _rows(RU, tag=f" ({split} {d})"))
+        _write(root / f"rusentitweet/{split}.csv", _rows(RU, tag=f" #{split}") + [("lol", "skip")])
+    for lang, lex in (("ru", RU), ("en", EN)):
+        for split in ("train", "dev"):
+            rows = _rows(lex, tag=f" [{split}]") + [(f"Мы пришли в восемь [{split}]", "none")]
+            _write(root / f"semeval2016_absa_{lang}_restaurants/{split}_sentences.csv", rows)
+    _write(root / "tweeteval_sentiment/val.csv", _rows(EN, tag=" #tw"))
+    for split in ("train", "test"):
+        _write(root / f"sst2/{split}.csv", _rows(EN, ("positive", "negative"), tag=f" ({split})"))
+    _write(root / "uci_sentiment_sentences/all.csv", _rows(EN, ("positive", "negative"), tag=" (uci)"))
+    _write(
+        root / "bitext_customer_support_en/all.csv",
+        [("How do I create an account?", "create_account"), ("I got an error when I paid", "payment_issue")],
+        category="X",
+        flags="B",
+    )
+    _write(root / "banking77/train.csv", [("What is the exchange rate?", "exchange_rate")] * 2)
+    _write(
+        root / "cedr/train.csv", [("Я так рад", "joy"), ("Мне страшно", "fear"), ("Идёт дождь", "no_emotion")]
+    )
+    return root
+
+
+@pytest.fixture()
+def emb_cache(tmp_path, monkeypatch):
+    # fixture texts' embeddings go to a temporary cache, not the project's .cache/emb
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
+
+
+def test_flow_writes_figures_baseline_previous_and_errors(
+    shared, emb_cache, model, prefect_harness, tmp_path
+):
+    from flows.evaluate import evaluate
+
+    out = tmp_path / "models" / "EVAL.md"
+    key = Figure("sentiment", "TweetEval val", "macro-F1 (3-class)", 0.0, setting="document").key
+    old = EvalReport("older@1234", "old", "old", "2026-01-01T00:00:00+00:00", [], previous={})
+    old.figures = [Figure("sentiment", "TweetEval val", "macro-F1 (3-class)", 0.4321, setting="document")]
+    write_report(old, out)
+
+    report = evaluate(
+        model=str(settings.DEFAULT_MODEL_DIR),
+        data=str(shared),
+        suites=["sentiment", "vocmine.no_such_suite:figures"],
+        out=str(out),
+    )
+
+    data = json.loads((tmp_path / "models" / "eval.json").read_text())
+    assert data["model_version"] == model.version and data["previous_model"] == "older@1234"
+    assert data["previous"][key] == 0.4321
+    assert set(data["errors"]) == {"vocmine.no_such_suite:figures"}
+    assert "ModuleNotFoundError" in data["errors"]["vocmine.no_such_suite:figures"]
+    figs = {f["dataset"]: f for f in data["figures"]}
+    assert set(figs) == set(TARGETS)
+    sets = corpora.sentiment_eval_sets(shared)
+    for name, f in figs.items():
+        assert f["target"] == TARGETS[name] and f["n"] == len(sets[name])
+        assert 0.0 <= f["value"] <= 1.0 and 0.0 <= f["baseline"] <= 1.0
+        assert f["reached"] == (f["value"] >= f["target"])
+
+    # the figure is the shipped head's macro-F1 on the whole texts, recomputed here independently
+    tw = sets["TweetEval val"]
+    proba = model.sentiment.predict_proba(model.encoder.encode(tw["text"].tolist()))
+    pred = np.array(model.sentiment.labels)[proba.argmax(1)]
+    assert figs["TweetEval val"]["value"] == pytest.approx(
+        f1_score(tw["label"], pred, average="macro"), abs=1e-4
+    )
+    assert report.figures[0].value == data["figures"][0]["value"]
+
+    md = out.read_text()
+    assert f"`{model.version}`" in md and "Previous model: `older@1234`" in md
+    tw_row = next(line for line in md.splitlines() if line.startswith("| sentiment | TweetEval val |"))
+    assert f"| {figs['TweetEval val']['value']:.3f} | 0.650 |" in tw_row and "| 0.432 |" in tw_row
+    assert "## Suites that did not run" in md and "vocmine.no_such_suite:figures" in md
+
+    # Re-evaluating the same model with another suite: the earlier suite's figures and the previous model stay.
+    from vocmine.cli import app
+
+    res = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "--data",
+            str(shared),
+            "--suite",
+            "vocmine.evaluate:no_such_function",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 1, res.output
+    again = json.loads((tmp_path / "models" / "eval.json").read_text())
+    assert again["previous_model"] == "older@1234" and again["previous"][key] == 0.4321
+    assert [f["value"] for f in again["figures"]] == [f["value"] for f in data["figures"]]
+    assert "AttributeError" in again["errors"]["vocmine.evaluate:no_such_function"]
+    assert "vocmine.no_such_suite:figures" in again["errors"]  # not re-run: its earlier error is kept
+    assert "TweetEval val" in out.read_text()

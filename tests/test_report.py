@@ -1,0 +1,266 @@
+"""The pain-point report on the real sample run: every number re-derived with plain SQL, the planted pain points
+on top, the planted spike flagged in its week, filters, languages, and the files the flows and the CLI write."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from vocmine import settings
+from vocmine.cli import app
+from vocmine.report import queries
+from vocmine.report.html import render_html
+from vocmine.report.markdown import render_markdown
+from vocmine.report.model import NoData, build_report, z_score
+from vocmine.report.queries import Filters
+from vocmine.store.db import Store
+from vocmine.taxonomy import Taxonomy
+
+LAST_WEEK = date(2026, 11, 2)  # the sample's last week (planted.yaml: last_week_start)
+SPIKE_WEEK = date(2026, 10, 12)  # the planted delivery spike
+PLANTED = yaml.safe_load((settings.SAMPLES_DIR / "planted.yaml").read_text())
+
+
+def test_docs_list_exactly_the_queries_the_report_runs():
+    assert (settings.PROJECT_DIR / "docs" / "report.md").read_text() == queries.render_markdown(), (
+        "docs/report.md is stale: python -m vocmine.report.queries > docs/report.md"
+    )
+
+
+def test_an_empty_database_has_nothing_to_report(tmp_path):
+    store = Store(tmp_path / "empty.duckdb")
+    store.migrate()
+    with pytest.raises(NoData):
+        build_report(store, Taxonomy.load())
+
+
+@pytest.fixture(scope="module")
+def sample(sample_run):
+    return Store(sample_run.db)
+
+
+@pytest.fixture(scope="module")
+def report(sample):
+    return build_report(sample, Taxonomy.load())
+
+
+@pytest.fixture(scope="module")
+def sql(sample_run):
+    con = duckdb.connect(str(sample_run.db), read_only=True)
+    yield lambda text, params=None: con.execute(text, params or []).df()
+    con.close()
+
+
+def _nps(s: pd.Series) -> float:
+    s = s.dropna()
+    return 100 * ((s >= 9).sum() - (s <= 6).sum()) / len(s)
+
+
+def test_default_period_is_the_latest_week_against_the_eight_before(report):
+    assert report.period.week_start == LAST_WEEK
+    assert report.period.weeks == 8 and report.period.hist_start == date(2026, 9, 7)
+
+
+def test_headline_figures_match_plain_sql(report, sql):
+    docs = sql(
+        "SELECT week, sentiment, nps, csat, ces FROM v_documents WHERE week BETWEEN '2026-09-07' AND ?",
+        [LAST_WEEK],
+    )
+    cur = docs[docs["week"] == pd.Timestamp(LAST_WEEK)]
+    prev = docs[docs["week"] < pd.Timestamp(LAST_WEEK)]
+    assert report.metric("documents").current == len(cur)
+    assert report.metric("documents").previous == pytest.approx(len(prev) / 8, abs=0.05)
+    with_text = cur["sentiment"].notna()
+    assert report.metric("share_negative").current == pytest.approx(
+        (cur["sentiment"] == "negative").sum() / with_text.sum(), abs=5e-5
+    )
+    assert report.metric("nps").current == pytest.approx(_nps(cur["nps"]), abs=0.05)
+    assert report.metric("nps").previous == pytest.approx(_nps(prev["nps"]), abs=0.05)
+    assert report.metric("nps").answers == cur["nps"].notna().sum()
+    assert report.metric("csat").current == pytest.approx(cur["csat"].mean(), abs=0.005)
+    assert report.metric("ces").current == pytest.approx(cur["ces"].mean(), abs=0.005)
+    assert report.metric("ces").change == pytest.approx(
+        report.metric("ces").current - report.metric("ces").previous, abs=1e-9
+    )
+
+
+def test_top_pain_points_match_plain_sql(report, sql):
+    pp = sql(
+        "SELECT touchpoint, week, doc_id FROM v_pain_points WHERE week BETWEEN '2026-09-07' AND ?",
+        [LAST_WEEK],
+    )
+    now = pp[pp["week"] == pd.Timestamp(LAST_WEEK)].groupby("touchpoint").size()
+    weekly = pp.groupby(["touchpoint", "week"]).size().unstack(fill_value=0)
+    weekly = weekly.reindex(columns=pd.date_range("2026-09-07", periods=9, freq="7D"), fill_value=0)
+    ment = sql("SELECT doc_id, touchpoint, sentiment FROM v_segment_touchpoints WHERE week = ?", [LAST_WEEK])
+    resp = sql("SELECT doc_id, nps FROM v_documents WHERE week = ? AND nps IS NOT NULL", [LAST_WEEK])
+    overall = _nps(resp["nps"])
+    expected = {}
+    for tp in weekly.index:
+        hist = weekly.loc[tp].iloc[:-1]
+        complaints = int(now.get(tp, 0))
+        m = ment[ment["touchpoint"] == tp]
+        negativity = (m["sentiment"] == "negative").mean() if len(m) else 0.0
+        trend = (complaints + 1) / (hist.mean() + 1)
+        without = resp[~resp["doc_id"].isin(set(m["doc_id"]))]
+        impact = _nps(without["nps"]) - overall
+        expected[tp] = {
+            "complaints": complaints,
+            "baseline_mean": hist.mean(),
+            "negativity": negativity,
+            "nps_impact": impact,
+            "priority": complaints * negativity * trend * (1 + max(impact, 0) / 10),
+        }
+    ranked = sorted(expected, key=lambda tp: (-expected[tp]["priority"], -expected[tp]["complaints"], tp))
+    assert [p.touchpoint for p in report.top] == ranked[: len(report.top)]
+    for p in report.top:
+        e = expected[p.touchpoint]
+        assert p.complaints == e["complaints"]
+        assert p.baseline_mean == pytest.approx(e["baseline_mean"], abs=0.01)
+        assert p.negativity == pytest.approx(e["negativity"], abs=1e-3)
+        assert p.nps_impact == pytest.approx(e["nps_impact"], abs=0.06)
+        assert p.priority == pytest.approx(e["priority"], rel=0.01)
+        assert p.weekly == [int(x) for x in weekly.loc[p.touchpoint]]
+        # the SQL emerging rule and its Python twin (used for the themes) agree
+        assert z_score(p.weekly) == pytest.approx((p.baseline_mean, p.z), abs=0.01)
+
+
+def test_planted_pain_points_lead_the_last_week(report):
+    top2 = {p.touchpoint for p in report.top[:2]}
+    assert top2 == set(PLANTED["expected_rankings"]["week_2026-11-02_top2_negative"]), report.top[:4]
+    assert "Pricing" in {e.name for e in report.emerging}
+
+
+def test_planted_delivery_spike_is_flagged_emerging_in_its_week(sample):
+    r = build_report(sample, Taxonomy.load(), week=date(2026, 10, 14))  # any day of the week will do
+    assert r.period.week_start == SPIKE_WEEK
+    assert r.top[0].touchpoint == "delivery" and r.top[0].emerging
+    assert r.emerging[0].name == "Delivery"  # the strongest signal of the week, listed first
+    md = render_markdown(r)
+    assert md.index("Emerging this week") < md.index("Top pain points")
+    # the weeks before the spike: delivery is not flagged
+    calm = build_report(sample, Taxonomy.load(), week=date(2026, 10, 5))
+    assert "delivery" not in {p.touchpoint for p in calm.pain_points if p.emerging}
+
+
+def test_verbatims_are_masked_evidence_spans_of_the_week(report, sql):
+    texts = sql("SELECT doc_id, text, created_at FROM v_documents").set_index("doc_id")
+    for p in report.top:
+        assert 1 <= len(p.verbatims) <= 3
+        assert len({v.doc_id for v in p.verbatims}) == len(p.verbatims)
+        for v in p.verbatims:
+            text = texts.loc[v.doc_id, "text"]
+            assert v.evidence and v.evidence in text
+            assert (v.before + v.evidence + v.after).strip("…") in text
+            assert date.fromisoformat(str(v.day)) >= LAST_WEEK
+            assert not re.search(r"[\w.]+@[\w.]+\.\w+|\+7 ?9\d\d", v.before + v.evidence + v.after)
+
+
+def test_journey_map_and_silent_customers_match_plain_sql(report, sql):
+    mentions = sql(
+        "SELECT touchpoint, count(*) AS n FROM v_segment_touchpoints WHERE week = ? GROUP BY 1", [LAST_WEEK]
+    )
+    assert {c.touchpoint: c.mentions for c in report.journey} == dict(
+        zip(mentions["touchpoint"], mentions["n"], strict=True)
+    )
+    stages = [s.id for s in Taxonomy.load().stages]
+    order = [stages.index(c.stage) for c in report.journey]
+    assert order == sorted(order)
+    silent = sql(
+        "SELECT count(*) FILTER (WHERE nps <= 6) AS d, count(*) FILTER (WHERE csat <= 2) AS c FROM documents "
+        "WHERE text = '' AND date_trunc('week', created_at)::DATE = ?",
+        [LAST_WEEK],
+    )
+    assert sum(s.silent_detractors for s in report.silent) == silent["d"][0] > 0
+    assert sum(s.silent_low_csat for s in report.silent) == silent["c"][0]
+
+
+def test_new_themes_are_named_clusters_of_unassigned_complaints(report):
+    for th in report.themes:
+        assert th.size >= 3 and len(th.examples) >= 1 and 1 <= len(th.words) <= 3
+        assert sum(th.weekly) == th.size and th.weekly[-1] == th.complaints
+        assert all(w == w.lower() and len(w) >= 3 for w in th.words)
+    assert report.themes, "the sample has negative remarks that fit no touchpoint"
+
+
+def test_filters_and_russian_labels(sample, sql):
+    r = build_report(sample, Taxonomy.load(), filters=Filters(sources=("surveys",)), lang="ru")
+    n = sql("SELECT count(*) AS n FROM v_documents WHERE source = 'surveys' AND week = ?", [LAST_WEEK])["n"][
+        0
+    ]
+    assert r.metric("documents").current == n
+    assert all(v.source == "surveys" for p in r.pain_points for v in p.verbatims)
+    md = render_markdown(r)
+    assert "Главные болевые точки" in md and "Молчащие клиенты" in md and "Цены" in md
+    assert "SET VARIABLE sources = ['surveys']::VARCHAR[];" in md
+    en = build_report(sample, Taxonomy.load(), filters=Filters(languages=("en",), channels=("app", "web")))
+    assert {c.touchpoint for c in en.journey} and en.metric("documents").current < n * 10
+    assert all(v.lang == "en" for p in en.pain_points for v in p.verbatims)
+
+
+def test_the_set_statements_reproduce_the_report_in_a_plain_session(report, sample_run):
+    """What the report prints under "Reproduce" plus a query from docs/report.md give the report's numbers."""
+    con = duckdb.connect(str(sample_run.db), read_only=True)
+    for line in report.period.set_statements().splitlines():
+        con.execute(line)
+    rows = con.execute(queries.PAIN_POINTS).df()
+    con.close()
+    assert list(rows["touchpoint"][: len(report.top)]) == [p.touchpoint for p in report.top]
+
+
+def test_html_is_self_contained(report):
+    from plotly.offline import get_plotlyjs
+
+    html = render_html(report)
+    assert html.count(get_plotlyjs()) == 1, "plotly.js is inlined, once"
+    page = html.replace(
+        get_plotlyjs(), ""
+    )  # (the bundle's own strings name map-tile servers it never uses here)
+    assert page.count("Plotly.newPlot") == 3
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "no network at view time"
+    assert "<mark>" in html and "chart-journey" in html
+
+
+def test_nightly_flow_wrote_the_report_files(sample_run):
+    html = (sample_run.reports / "report.html").read_text(encoding="utf-8")
+    md = (sample_run.reports / "summary.md").read_text(encoding="utf-8")
+    assert "Top pain points" in md and "Top pain points" in html and "Plotly.newPlot" in html
+
+
+def test_cli_report_writes_html_and_markdown(sample_run, tmp_path):
+    res = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--db",
+            str(sample_run.db),
+            "--week",
+            "2026-10-12",
+            "--lang",
+            "ru",
+            "--source",
+            "reviews",
+            "--html",
+            str(tmp_path / "r.html"),
+            "--md",
+            str(tmp_path / "r.md"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "Доставка" in res.output and (tmp_path / "r.md").read_text(encoding="utf-8") in res.output
+    assert '<html lang="ru">' in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_report_flow_writes_files_and_artifact(sample_run, tmp_path):
+    from flows.report import report as report_flow
+
+    done = report_flow(db=str(sample_run.db), week="2026-10-12", lang="ru", out_dir=str(tmp_path))
+    assert done["week"] == "2026-10-12"
+    assert (tmp_path / "report.html").stat().st_size > 100_000
+    assert "Болевые точки" in (tmp_path / "summary.md").read_text(encoding="utf-8")

@@ -1,0 +1,388 @@
+"""The report's SQL: one source for the numbers in the report and for ``docs/report.md``.
+
+Every query reads the analyst views (plus ``encoder_outputs`` for the new themes) and takes its period and
+filters from DuckDB session variables (``SET VARIABLE``), so an analyst can paste the same text into
+``vocmine query`` or the DuckDB shell. Regenerate the document after any change here::
+
+    python -m vocmine.report.queries > docs/report.md
+
+(a test fails while the committed file is stale).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional filters; each is a list of accepted values (empty: no filter)."""
+
+    sources: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    def describe(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in vars(self).items() if v}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds of the emerging rule and of the new-theme candidates (documented in docs/report.md)."""
+
+    min_volume: int = 10  # an emerging issue has at least this many complaints in the week
+    z_threshold: float = 3.0  # ... and this many (over-dispersed Poisson) sd above its own history
+    theme_max_score: float = 0.6  # a negative segment "fits no touchpoint well" below this best confidence
+    top_n: int = 8
+
+
+@dataclass(frozen=True)
+class Period:
+    """The reported week (its Monday) and the ``weeks`` weeks before it that it is compared with."""
+
+    week_start: date
+    weeks: int = 8
+    filters: Filters = field(default_factory=Filters)
+    rules: Rules = field(default_factory=Rules)
+
+    @property
+    def hist_start(self) -> date:
+        return self.week_start - timedelta(weeks=self.weeks)
+
+    @property
+    def all_weeks(self) -> list[date]:
+        return [self.hist_start + timedelta(weeks=k) for k in range(self.weeks + 1)]
+
+    def variables(self) -> dict[str, object]:
+        f = self.filters
+        return {
+            "week_start": self.week_start,
+            "hist_start": self.hist_start,
+            "weeks": self.weeks,
+            "sources": list(f.sources) or None,
+            "channels": list(f.channels) or None,
+            "products": list(f.products) or None,
+            "languages": list(f.languages) or None,
+            "min_volume": self.rules.min_volume,
+            "z_threshold": self.rules.z_threshold,
+            "theme_max_score": self.rules.theme_max_score,
+        }
+
+    def set_statements(self) -> str:
+        """The ``SET VARIABLE`` lines that reproduce this report's numbers in any DuckDB session."""
+        return "\n".join(
+            f"SET VARIABLE {k} = {_literal(v)}{'::VARCHAR[]' if k in _LISTS else ''};"
+            for k, v in self.variables().items()
+        )
+
+
+def _literal(v: object) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, date):
+        return f"DATE '{v:%Y-%m-%d}'"
+    if isinstance(v, list):
+        return "[" + ", ".join(_literal(x) for x in v) + "]"
+    if isinstance(v, str):
+        return "'" + v.replace("'", "''") + "'"
+    return str(v)
+
+
+_LISTS = ("sources", "channels", "products", "languages")
+
+
+def set_variables(con: duckdb.DuckDBPyConnection, period: Period) -> None:
+    for k, v in period.variables().items():
+        cast = "::VARCHAR[]" if k in _LISTS else ""  # a NULL filter must still be typed as a list
+        con.execute(f"SET VARIABLE {k} = ?{cast}", [v])
+
+
+# The filters, for a view with source, channel, product and lang columns (text-less survey answers have no
+# language, so the silent-customer query leaves the language filter out).
+_F = """(getvariable('sources') IS NULL OR list_contains(getvariable('sources'), source))
+      AND (getvariable('channels') IS NULL OR list_contains(getvariable('channels'), channel))
+      AND (getvariable('products') IS NULL OR list_contains(getvariable('products'), product))"""
+F = _F + "\n      AND (getvariable('languages') IS NULL OR list_contains(getvariable('languages'), lang))"
+
+DATA_WEEKS = f"""-- The first and the latest week with feedback: the default reported week is the latest, and the weeks
+-- before it that the report compares with never start before the first.
+SELECT min(week) AS first_week, max(week) AS last_week
+FROM v_documents
+WHERE {F};"""
+
+HEADLINE = f"""-- Headline figures: the reported week ('current') and the weeks before it ('previous').
+-- share_negative: documents whose document-level sentiment is negative, of the documents with text;
+-- NPS: % promoters (9-10) minus % detractors (0-6); CSAT (1-5) and CES (1-7, 7 = very easy): means.
+SELECT CASE WHEN week = getvariable('week_start') THEN 'current' ELSE 'previous' END AS period,
+       count(*) AS documents,
+       round(count(*) / max(CASE WHEN week = getvariable('week_start') THEN 1 ELSE getvariable('weeks') END),
+             1) AS documents_per_week,
+       count(sentiment) AS documents_with_text,
+       round(count(*) FILTER (WHERE sentiment = 'negative') / nullif(count(sentiment), 0), 4) AS share_negative,
+       count(nps) AS nps_answers,
+       round(100.0 * (count(*) FILTER (WHERE nps >= 9) - count(*) FILTER (WHERE nps <= 6))
+             / nullif(count(nps), 0), 1) AS nps,
+       count(csat) AS csat_answers,
+       round(avg(csat), 2) AS csat,
+       count(ces) AS ces_answers,
+       round(avg(ces), 2) AS ces
+FROM v_documents
+WHERE week BETWEEN getvariable('hist_start') AND getvariable('week_start')
+  AND {F}
+GROUP BY ALL
+ORDER BY period;"""
+
+PAIN_POINTS = f"""-- Pain points: one row per touchpoint with complaints in the window, ranked by priority.
+--   complaints     pain points (negative segments linked to the touchpoint) in the reported week
+--   baseline_mean  mean weekly complaints in the weeks before
+--   negativity     negative mentions / all mentions of the touchpoint in the reported week
+--   trend          (complaints + 1) / (baseline_mean + 1): above 1 when it is getting worse
+--   nps_impact     NPS of the week's respondents who did not mention the touchpoint minus the week's NPS
+--                  ("how much NPS would rise without it")
+--   priority       complaints x negativity x trend x (1 + max(nps_impact, 0) / 10)
+--   z, emerging    z = (complaints - baseline_mean) / sqrt(max(variance, baseline_mean, 1)) over the weeks
+--                  before (an over-dispersed Poisson z-score); emerging when complaints >= min_volume and
+--                  z >= z_threshold
+WITH weeks AS (
+    SELECT unnest(generate_series(getvariable('hist_start'), getvariable('week_start'), INTERVAL 7 DAY))::DATE
+           AS week
+), complaints AS (
+    SELECT touchpoint, stage, week, doc_id
+    FROM v_pain_points
+    WHERE week BETWEEN getvariable('hist_start') AND getvariable('week_start')
+      AND {F}
+), weekly AS (
+    SELECT t.touchpoint, t.stage, w.week, count(c.doc_id) AS n
+    FROM (SELECT DISTINCT touchpoint, stage FROM complaints) t
+    CROSS JOIN weeks w
+    LEFT JOIN complaints c ON c.touchpoint = t.touchpoint AND c.week = w.week
+    GROUP BY ALL
+), history AS (
+    SELECT touchpoint, stage,
+           list(n ORDER BY week) AS weekly,
+           sum(n) FILTER (WHERE week = getvariable('week_start'))::BIGINT AS complaints,
+           coalesce(avg(n) FILTER (WHERE week < getvariable('week_start')), 0) AS baseline_mean,
+           coalesce(var_pop(n) FILTER (WHERE week < getvariable('week_start')), 0) AS baseline_var
+    FROM weekly
+    GROUP BY ALL
+), documents AS (
+    SELECT touchpoint, count(DISTINCT doc_id) AS documents
+    FROM complaints
+    WHERE week = getvariable('week_start')
+    GROUP BY ALL
+), mentions AS (
+    SELECT touchpoint, count(*) AS mentions, count(*) FILTER (WHERE sentiment = 'negative') AS negative_mentions
+    FROM v_segment_touchpoints
+    WHERE week = getvariable('week_start')
+      AND {F}
+    GROUP BY ALL
+), respondents AS (
+    SELECT doc_id, nps
+    FROM v_documents
+    WHERE week = getvariable('week_start') AND nps IS NOT NULL
+      AND {F}
+), mentioned AS (
+    SELECT DISTINCT doc_id, touchpoint FROM v_segment_touchpoints WHERE week = getvariable('week_start')
+), nps_without AS (
+    SELECT t.touchpoint,
+           100.0 * (count(*) FILTER (WHERE r.nps >= 9) - count(*) FILTER (WHERE r.nps <= 6))
+           / nullif(count(*), 0) AS nps
+    FROM (SELECT DISTINCT touchpoint FROM complaints) t
+    CROSS JOIN respondents r
+    WHERE NOT EXISTS (SELECT 1 FROM mentioned m WHERE m.doc_id = r.doc_id AND m.touchpoint = t.touchpoint)
+    GROUP BY ALL
+), overall AS (
+    SELECT 100.0 * (count(*) FILTER (WHERE nps >= 9) - count(*) FILTER (WHERE nps <= 6))
+           / nullif(count(*), 0) AS nps
+    FROM respondents
+), scored AS (
+    SELECT h.*, coalesce(d.documents, 0) AS documents,
+           coalesce(m.mentions, 0) AS mentions, coalesce(m.negative_mentions, 0) AS negative_mentions,
+           coalesce(m.negative_mentions / nullif(m.mentions, 0), 0) AS negativity,
+           (h.complaints + 1) / (h.baseline_mean + 1) AS trend,
+           (h.complaints - h.baseline_mean) / sqrt(greatest(h.baseline_var, h.baseline_mean, 1)) AS z,
+           n.nps - o.nps AS nps_impact
+    FROM history h
+    LEFT JOIN documents d USING (touchpoint)
+    LEFT JOIN mentions m USING (touchpoint)
+    LEFT JOIN nps_without n USING (touchpoint)
+    CROSS JOIN overall o
+)
+SELECT touchpoint, stage, complaints, documents, mentions, negative_mentions,
+       round(negativity, 3) AS negativity,
+       round(baseline_mean, 2) AS baseline_mean,
+       round(trend, 3) AS trend,
+       round(nps_impact, 1) AS nps_impact,
+       round(complaints * negativity * trend * (1 + greatest(coalesce(nps_impact, 0), 0) / 10), 2) AS priority,
+       round(z, 2) AS z,
+       complaints >= getvariable('min_volume') AND z >= getvariable('z_threshold') AS emerging,
+       weekly
+FROM scored
+ORDER BY priority DESC, complaints DESC, touchpoint;"""
+
+VERBATIMS = f"""-- Three verbatims per touchpoint: the reported week's most severe complaints, one per document and
+-- one per wording, with the whole (PII-masked) text and the evidence span's offsets.
+SELECT touchpoint, doc_id, seg_idx, evidence, start_char, end_char, document_text, severity, source, lang,
+       created_at
+FROM (
+    SELECT *, row_number() OVER (PARTITION BY touchpoint ORDER BY severity DESC, doc_id, seg_idx) AS r
+    FROM (
+        SELECT *,
+               row_number() OVER (PARTITION BY touchpoint, doc_id ORDER BY severity DESC, seg_idx) AS per_doc,
+               row_number() OVER (PARTITION BY touchpoint, lower(evidence) ORDER BY severity DESC, doc_id)
+                   AS per_wording
+        FROM v_pain_points
+        WHERE week = getvariable('week_start')
+          AND {F}
+    )
+    WHERE per_doc = 1 AND per_wording = 1
+)
+WHERE r <= 3
+ORDER BY touchpoint, r;"""
+
+JOURNEY = f"""-- Customer-journey map: every mention of a touchpoint in the reported week, by stage and sentiment.
+-- net_sentiment = (positive - negative) / mentions, from -1 (all negative) to +1 (all positive).
+SELECT stage, touchpoint, count(*) AS mentions,
+       count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+       count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
+       count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+       round((count(*) FILTER (WHERE sentiment = 'positive') - count(*) FILTER (WHERE sentiment = 'negative'))
+             / count(*), 3) AS net_sentiment
+FROM v_segment_touchpoints
+WHERE week = getvariable('week_start')
+  AND {F}
+GROUP BY ALL
+ORDER BY stage, touchpoint;"""
+
+SILENT = f"""-- Silent customers: unhappy survey answers of the reported week without a comment, by channel (the source
+-- name where the source maps no channel). Unhappy: NPS detractor (0-6), CSAT 1-2, or CES 1-3 (1 = very
+-- difficult). The language filter does not apply: a text-less answer has no language.
+SELECT coalesce(channel, source) AS channel,
+       count(*) FILTER (WHERE nps <= 6) AS detractors,
+       count(*) FILTER (WHERE nps <= 6 AND silent) AS silent_detractors,
+       count(*) FILTER (WHERE csat <= 2) AS low_csat,
+       count(*) FILTER (WHERE csat <= 2 AND silent) AS silent_low_csat,
+       count(*) FILTER (WHERE ces <= 3) AS low_ces,
+       count(*) FILTER (WHERE ces <= 3 AND silent) AS silent_low_ces,
+       count(*) FILTER (WHERE silent AND (nps <= 6 OR csat <= 2 OR ces <= 3)) AS silent_unhappy
+FROM v_survey_scores
+WHERE week = getvariable('week_start')
+  AND {_F}
+GROUP BY ALL
+HAVING count(*) FILTER (WHERE nps <= 6 OR csat <= 2 OR ces <= 3) > 0
+ORDER BY silent_unhappy DESC, channel;"""
+
+THEME_CANDIDATES = f"""-- New-theme candidates: negative segments of the window that fit no touchpoint well (no touchpoint, or
+-- best touchpoint confidence below theme_max_score) and have at least three words, with their stored
+-- embeddings (encoder_outputs.text_hash is the first 32 hex digits of sha256(chr(31) || text)). The report
+-- clusters these vectors and names each cluster by its c-TF-IDF words (Python: vocmine/report/themes.py).
+WITH negative AS (
+    SELECT doc_id, seg_idx, any_value(evidence) AS text, any_value(week) AS week, any_value(lang) AS lang,
+           any_value(start_char) AS start_char, any_value(end_char) AS end_char,
+           any_value(document_text) AS document_text, any_value(source) AS source,
+           any_value(created_at) AS created_at
+    FROM v_verbatims
+    WHERE week BETWEEN getvariable('hist_start') AND getvariable('week_start')
+      AND {F}
+    GROUP BY doc_id, seg_idx
+), best AS (
+    SELECT doc_id, seg_idx, max(touchpoint_score) AS best_score
+    FROM v_segment_touchpoints
+    WHERE week BETWEEN getvariable('hist_start') AND getvariable('week_start')
+    GROUP BY ALL
+), candidates AS (
+    SELECT n.*, b.best_score, left(sha256(chr(31) || n.text), 32) AS text_hash
+    FROM negative n
+    LEFT JOIN best b USING (doc_id, seg_idx)
+    WHERE coalesce(b.best_score, 0) < getvariable('theme_max_score')
+      AND len(regexp_extract_all(n.text, '\\p{{L}}{{2,}}')) >= 3
+), encoder AS (  -- the encoder that embedded most of them (one, unless the base encoder changed)
+    SELECT o.encoder
+    FROM encoder_outputs o JOIN candidates c USING (text_hash)
+    GROUP BY ALL
+    ORDER BY count(*) DESC, o.encoder
+    LIMIT 1
+)
+SELECT c.doc_id, c.seg_idx, c.text, c.week, c.lang, c.source, c.created_at, c.start_char, c.end_char,
+       c.document_text, c.best_score, o.embedding
+FROM candidates c
+JOIN encoder_outputs o ON o.text_hash = c.text_hash AND o.encoder = (SELECT encoder FROM encoder)
+ORDER BY c.doc_id, c.seg_idx;"""
+
+QUERIES: dict[str, str] = {
+    "data_weeks": DATA_WEEKS,
+    "headline": HEADLINE,
+    "pain_points": PAIN_POINTS,
+    "verbatims": VERBATIMS,
+    "journey": JOURNEY,
+    "silent": SILENT,
+    "theme_candidates": THEME_CANDIDATES,
+}
+
+INTRO = """# The pain-point report: every number's SQL
+
+<!-- Generated by `python -m vocmine.report.queries > docs/report.md` from vocmine/report/queries.py;
+     do not edit by hand (a test compares). -->
+
+`vocmine report` (and the `report` flow, run after each nightly run) reads only the analyst views
+(`docs/schema.md`) and, for the new themes, the stored embeddings in `encoder_outputs`. Every figure below is the
+result of one of these queries, unchanged: the report runs exactly this text.
+
+## Period, filters and thresholds
+
+A report covers one **week** (Monday to Sunday, by `created_at` in UTC; default: the latest week with feedback)
+and compares it with the **weeks before** it (default 8; fewer when the feedback starts later). Options:
+`--week 2026-10-12` (any day of the week), `--weeks 8`, filters `--source`, `--channel`, `--product`,
+`--language` (repeatable; values of the same filter combine with OR, different filters with AND). The queries read them from DuckDB session variables. Set them
+first (the report prints its own values at the end, under "Reproduce"); a filter left NULL is off:
+
+```sql
+{set_example}
+```
+
+Then run any query below in the same session: in the DuckDB shell (`duckdb -readonly
+var/vocmine.snapshot.duckdb`), or as one `vocmine query "SET VARIABLE …; SET VARIABLE …; SELECT …"` call (each
+call is a new session, so the `SET VARIABLE` lines go in the same call).
+
+## Rules, in words
+
+- **Priority** of a touchpoint = complaints this week × negativity × trend × (1 + max(NPS impact, 0) / 10).
+  *Complaints* are pain points (negative segments linked to the touchpoint); *negativity* is the share of the
+  week's mentions of the touchpoint that are negative; *trend* = (complaints + 1) / (mean weekly complaints in
+  the weeks before + 1), above 1 when it is getting worse; every 10 points of *NPS impact* (below) add 100%.
+- **NPS impact** = NPS of the week's respondents who did not mention the touchpoint − the week's NPS: how much
+  NPS would rise if this touchpoint's complaints were gone (positive: the touchpoint costs NPS).
+- **Emerging**: a touchpoint (or new theme) whose complaints this week are at least `min_volume` (default 10)
+  and at least `z_threshold` (default 3) standard deviations above the mean of its own weekly history, with an
+  over-dispersed Poisson standard deviation `sqrt(max(variance, mean, 1))` of the weeks before (the variance
+  when the history is noisy; the Poisson `sqrt(mean)` when it is flat; at least 1 so that a touchpoint with no
+  history is not flagged for two complaints). The rule is deliberately not scaled by the week's total volume:
+  a complaint wave brings extra feedback of its own, and scaling would hide it. Emerging items come first.
+- **Verbatims**: per touchpoint, the week's three most severe complaints (severity = p(negative) ×
+  touchpoint confidence), one per document and per wording; the evidence span is highlighted in the masked text.
+- **New themes**: negative segments of the whole window that fit no touchpoint well (no touchpoint, or best
+  confidence below `theme_max_score`, default 0.6), with at least three words, are clustered on their stored
+  embeddings (agglomerative, cosine distance, average linkage; clusters of at least 3 segments) and each
+  cluster is named by its three most distinctive words (c-TF-IDF: a word's frequency in the cluster × log(1 +
+  average words per cluster / the word's frequency over all clusters), stop words of spaCy's English and
+  Russian lists left out). Its weekly counts go through the same emerging rule.
+- **Silent customers**: survey answers with a score and no text that are unhappy (NPS 0-6, CSAT 1-2, CES 1-3).
+- **Changes** in the headline: this week minus the weeks before (documents: minus the weekly average).
+"""
+
+
+def render_markdown() -> str:
+    example = Period(date(2026, 11, 2), filters=Filters(sources=("reviews", "surveys"))).set_statements()
+    parts = [INTRO.format(set_example=example), "## The queries\n"]
+    for name, sql in QUERIES.items():
+        parts.append(f"### `{name}`\n\n```sql\n{sql}\n```\n")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render_markdown())

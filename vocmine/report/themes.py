@@ -1,0 +1,83 @@
+"""New themes: negative segments that fit no touchpoint, clustered on their stored embeddings, named by c-TF-IDF.
+
+Input: the rows of the ``theme_candidates`` query (``queries.py``). Clustering is scikit-learn's agglomerative
+clustering (cosine distance, average linkage): it needs no number of clusters up front and leaves stray
+segments as singletons, which are dropped. Names: class-based TF-IDF (as in BERTopic) over the segments of
+each cluster, so a word is distinctive when it is frequent in one cluster and rare in the others.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.feature_extraction.text import CountVectorizer
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
+from spacy.lang.ru.stop_words import STOP_WORDS as RU_STOP
+
+from vocmine.report.model import Theme, verbatim, z_score
+from vocmine.report.queries import Period
+
+MAX_DISTANCE = 0.12  # cosine distance inside a cluster (e5 vectors of unrelated short texts are ~0.2 apart)
+MIN_SIZE = 3  # segments in a theme
+WORDS = 3  # distinctive words in a theme's name
+EXAMPLES = 3
+# Letters only, 3+: drops numbers, order ids and the [PHONE]-style PII placeholders' brackets.
+TOKEN = r"(?u)(?<!['’])\b[^\W\d_]{3,}\b(?!['’])"  # and not "wasn" of "wasn't"
+PLACEHOLDERS = {"phone", "email", "card", "url", "iban", "passport", "snils", "person"}
+
+
+def c_tf_idf(docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(class × word weights, vocabulary) for one concatenated document per class."""
+    vec = CountVectorizer(
+        token_pattern=TOKEN, lowercase=True, stop_words=sorted(EN_STOP | RU_STOP | PLACEHOLDERS)
+    )
+    counts = vec.fit_transform(docs).toarray().astype(float)
+    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    idf = np.log(1 + (counts.sum() / len(docs)) / np.maximum(counts.sum(axis=0), 1))
+    return tf * idf, vec.get_feature_names_out()
+
+
+def find_themes(candidates: pd.DataFrame, period: Period) -> list[Theme]:
+    """Clusters of at least ``MIN_SIZE`` candidates, largest first, with weekly counts and the emerging rule."""
+    if len(candidates) < MIN_SIZE:
+        return []
+    emb = np.stack([np.frombuffer(b, dtype="<f4") for b in candidates["embedding"]])
+    labels = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=MAX_DISTANCE, metric="cosine", linkage="average"
+    ).fit_predict(emb)
+    df = candidates.assign(cluster=labels)
+    sizes = df["cluster"].value_counts()
+    keep = [c for c in sizes.index if sizes[c] >= MIN_SIZE]
+    if not keep:
+        return []
+    groups = [df[df["cluster"] == c] for c in keep]
+    try:
+        weights, vocab = c_tf_idf([" ".join(g["text"]) for g in groups])
+    except ValueError:  # nothing but stop words and numbers
+        return []
+    weeks, rules = [pd.Timestamp(w) for w in period.all_weeks], period.rules
+    themes = []
+    for g, w in zip(groups, weights, strict=True):
+        words = [vocab[i] for i in np.argsort(-w)[:WORDS] if w[i] > 0]
+        if not words:
+            continue
+        weekly = [int(n) for n in pd.to_datetime(g["week"]).value_counts().reindex(weeks, fill_value=0)]
+        mean, z = z_score(weekly)
+        # examples: the segments nearest the cluster's centre, so they show what the cluster is about
+        vecs = emb[g.index]
+        centre = vecs.mean(axis=0)
+        nearest = g.iloc[np.argsort(-(vecs @ centre))].drop_duplicates("text").head(EXAMPLES)
+        themes.append(
+            Theme(
+                words=words,
+                size=len(g),
+                complaints=weekly[-1],
+                baseline_mean=round(mean, 2),
+                z=round(z, 2),
+                emerging=weekly[-1] >= rules.min_volume and z >= rules.z_threshold,
+                weekly=weekly,
+                examples=[verbatim(r) for r in nearest.itertuples()],
+            )
+        )
+    return sorted(themes, key=lambda t: (-t.complaints, -t.size))

@@ -1,0 +1,297 @@
+"""Touchpoint figures on public aspect-category corpora, zero-shot and trained, and ``train-touchpoints``.
+
+Each corpus is paired with an evaluation taxonomy in ``models/eval-taxonomies/`` that holds only the corpus's own
+category names with a hand-written description, example phrases and keywords (no training labels), so the
+zero-shot figure measures what a CX team gets from a taxonomy file alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from vocmine import settings
+from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead
+from vocmine.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from vocmine.evaluate import Figure
+    from vocmine.nlp.model import VocModel
+
+EVAL_TAXONOMIES = settings.MODELS_DIR / "eval-taxonomies"
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+@dataclass
+class LabeledSet:
+    """Texts with their (possibly empty) sets of touchpoint ids."""
+
+    name: str
+    texts: list[str]
+    labels: list[list[str]]
+    lang: str
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def category_id(name: str) -> str:
+    """Corpus category → taxonomy id: ``FOOD#STYLE_OPTIONS`` → ``food_style_options``."""
+    return name.lower().replace("#", "_")
+
+
+def _csv(root: Path, rel: str) -> pd.DataFrame:
+    path = root / rel
+    if not path.exists():
+        raise FileNotFoundError(f"corpus file {path} not found (set VOCMINE_SHARED_DATA or --data)")
+    return pd.read_csv(path, keep_default_na=False)
+
+
+def semeval_ru(root: Path, split: str) -> LabeledSet:
+    """SemEval-2016 Russian restaurants, sentence level; 12 categories, many sentences have none."""
+    df = _csv(root, f"semeval2016_absa_ru_restaurants/{split}_sentences.csv")
+    labels = [sorted({category_id(a.rsplit(":", 1)[0]) for a in json.loads(x)}) for x in df["aspects"]]
+    return LabeledSet(f"SemEval-2016 ru restaurants {split}", df["text"].tolist(), labels, "ru")
+
+
+def mams(root: Path, split: str) -> LabeledSet:
+    """MAMS-ACSA: the aspect categories of each sentence (every sentence has two or more)."""
+    df = _csv(root, f"mams_acsa/{split}.csv")
+    groups = df.groupby("text", sort=False)["aspect"].agg(lambda s: sorted(set(s)))
+    return LabeledSet(f"MAMS-ACSA {split}", groups.index.tolist(), groups.tolist(), "en")
+
+
+def bitext(root: Path, n: int = 2000, seed: int = 13) -> LabeledSet:
+    """Bitext customer support: one of 11 categories per request; a fixed-seed stratified sample of ``n``."""
+    from sklearn.model_selection import train_test_split
+
+    df = _csv(root, "bitext_customer_support_en/all.csv")
+    if n < len(df):
+        df, _ = train_test_split(df, train_size=n, random_state=seed, stratify=df["category"])
+    return LabeledSet(
+        "Bitext customer support", df["text"].tolist(), [[category_id(c)] for c in df["category"]], "en"
+    )
+
+
+def text_lemmas(text: str, lang: str) -> list[str]:
+    """Word lemmas of a whole text, as the segmenter gives them for a segment."""
+    from vocmine.text import lemma
+
+    return [lemma(w, lang) for w in _WORD.findall(text)]
+
+
+def micro_f1(gold: list[list[str]], pred: list[list[str]]) -> float:
+    """Micro-F1 over (item, label) pairs; an item with no gold and no predicted label adds nothing."""
+    tp = sum(len(set(g) & set(p)) for g, p in zip(gold, pred, strict=True))
+    n_pred = sum(len(set(p)) for p in pred)
+    n_gold = sum(len(set(g)) for g in gold)
+    return 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
+
+
+def multi_hot(labels: list[list[str]], ids: list[str]) -> np.ndarray:
+    index = {t: j for j, t in enumerate(ids)}
+    y = np.zeros((len(labels), len(ids)), dtype=np.int8)
+    for i, labs in enumerate(labels):
+        for t in labs:
+            y[i, index[t]] = 1
+    return y
+
+
+@dataclass
+class TouchpointTrainConfig:
+    seed: int = 13
+    holdout: float = 0.2  # share of the labels kept aside to calibrate the thresholds
+    hidden: int = 512
+    alpha: float = 0.01  # L2 penalty
+    max_labels: int = 3
+    max_iter: int = 200
+
+
+def _thresholds(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per touchpoint, the threshold with the best held-out F1 (0.5 where the hold-out has no positives)."""
+    grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
+    out = np.full(y.shape[1], 0.5, dtype=np.float32)
+    for j in range(y.shape[1]):
+        if y[:, j].sum() == 0:
+            continue
+        f1 = [_f1(y[:, j], p[:, j] >= t) for t in grid]
+        # ties go to the threshold nearest 0.5: the least extreme choice on a small hold-out
+        out[j] = max(zip(f1, -np.abs(grid - 0.5), grid, strict=True))[2]
+    return out
+
+
+def _f1(y: np.ndarray, pred: np.ndarray) -> float:
+    tp = float((y.astype(bool) & pred).sum())
+    denom = float(y.sum() + pred.sum())
+    return 2 * tp / denom if denom else 0.0
+
+
+def fit_head(
+    classifier: TouchpointClassifier,
+    emb: np.ndarray,
+    lemmas: list[list[str]],
+    labels: list[list[str]],
+    cfg: TouchpointTrainConfig | None = None,
+) -> TouchpointHead:
+    """Train a ``TouchpointHead`` for ``classifier``'s taxonomy on the labels outside a hold-out, and set each
+    touchpoint's threshold to the one with the best F1 on the hold-out."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier
+
+    cfg = cfg or TouchpointTrainConfig()
+    ids = classifier.ids
+    unknown = sorted({t for labs in labels for t in labs} - set(ids))
+    if unknown:
+        raise ValueError(
+            f"labels name touchpoints not in taxonomy {classifier.taxonomy.name!r}: {', '.join(unknown)}"
+        )
+    x = classifier.features(classifier.similarities(emb), classifier.keyword_hits(lemmas), emb)
+    y = multi_hot(labels, ids)
+    tr, ho = train_test_split(np.arange(len(y)), test_size=cfg.holdout, random_state=cfg.seed)
+    mean, scale = x[tr].mean(0), x[tr].std(0) + 1e-6
+    mlp = MLPClassifier(
+        (cfg.hidden,),
+        alpha=cfg.alpha,
+        max_iter=cfg.max_iter,
+        early_stopping=len(tr) >= 200,  # too few labels for a validation split: run the fixed budget
+        random_state=cfg.seed,
+    )
+    mlp.fit((x[tr] - mean) / scale, y[tr])
+    w1, w2 = mlp.coefs_
+    b1, b2 = mlp.intercepts_
+    head = TouchpointHead(
+        mean,
+        scale,
+        w1,
+        b1,
+        w2,
+        b2,
+        np.full(len(ids), 0.5, np.float32),
+        list(ids),
+        classifier.taxonomy.fingerprint,
+        cfg.max_labels,
+    )
+    p = head.scores(x[ho])
+    head.thresholds = _thresholds(p, y[ho])
+    head.report = {
+        "config": asdict(cfg),
+        "holdout_micro_f1": round(_f1(y[ho], p >= head.thresholds), 4),
+        "n_labeled": len(labels),
+        "positives": {t: int(v) for t, v in zip(ids, y.sum(0), strict=True)},
+        "thresholds": {t: float(v) for t, v in zip(ids, head.thresholds, strict=True)},
+    }
+    return head
+
+
+def read_labels(path: Path) -> pd.DataFrame:
+    """A labels file: CSV (or TSV) or JSONL with ``text`` and ``touchpoints`` (``|``-joined ids, or a JSON list
+    in JSONL; empty = none of the touchpoints); an optional ``lang`` column, else the language is detected."""
+    path = Path(path)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        df = pd.read_json(path, lines=True, dtype=False)
+    else:
+        df = pd.read_csv(
+            path, sep="\t" if path.suffix.lower() == ".tsv" else ",", keep_default_na=False, dtype=str
+        )
+    missing = {"text", "touchpoints"} - set(df.columns)
+    if missing:
+        raise ValueError(
+            f"{path}: labels file needs columns text and touchpoints (missing: {', '.join(sorted(missing))})"
+        )
+
+    def split(v) -> list[str]:
+        if isinstance(v, list):
+            return [str(t).strip() for t in v if str(t).strip()]
+        return [t.strip() for t in str(v or "").split("|") if t.strip()]
+
+    df = df[df["text"].astype(str).str.strip() != ""].copy()
+    df["touchpoints"] = df["touchpoints"].map(split)
+    if "lang" not in df.columns:
+        from vocmine.text import detect_language
+
+        df["lang"] = [detect_language(t)[0] for t in df["text"]]
+    return df.reset_index(drop=True)
+
+
+def train_touchpoints(
+    labels: Path,
+    model_dir: Path = settings.DEFAULT_MODEL_DIR,
+    taxonomy: Path | None = None,
+    out: Path | None = None,
+    cfg: TouchpointTrainConfig | None = None,
+) -> TouchpointHead:
+    """``vocmine train-touchpoints``: fit a head on a labels file and save the model with it into ``out``."""
+    from vocmine.nlp.model import VocModel
+    from vocmine.train.embcache import cached_encode
+
+    model = VocModel.from_pretrained(model_dir, taxonomy)
+    df = read_labels(labels)
+    emb = cached_encode(model.encoder, df["text"].tolist(), "touchpoints", progress=len(df) > 500)
+    lemmas = [text_lemmas(t, lang) for t, lang in zip(df["text"], df["lang"], strict=True)]
+    head = fit_head(model.touchpoints, emb, lemmas, df["touchpoints"].tolist(), cfg)
+    head.report["taxonomy"] = model.taxonomy.name
+    model.touchpoints.attach(head)
+    model.save_pretrained(out or Path(model_dir))
+    return head
+
+
+def _predict(
+    classifier: TouchpointClassifier, emb: np.ndarray, ds: LabeledSet, top1: bool
+) -> list[list[str]]:
+    hits = classifier.predict(emb, [text_lemmas(t, ds.lang) for t in ds.texts])
+    pred = [[h.touchpoint for h in hs] for hs in hits]
+    return [p[:1] for p in pred] if top1 else pred
+
+
+def figures(model: VocModel, root: Path) -> list[Figure]:
+    """Touchpoint dev figures: zero-shot on each evaluation taxonomy, then with the train split as labels."""
+    from vocmine.evaluate import Figure
+    from vocmine.nlp.touchpoints import TouchpointParams
+    from vocmine.train.embcache import cached_encode
+
+    params = TouchpointParams(**(model.config.touchpoints or {}))
+    suites = [
+        ("semeval2016_ru_restaurants", semeval_ru(root, "dev"), semeval_ru(root, "train"), 0.55, 0.72),
+        ("mams", mams(root, "test"), mams(root, "train"), 0.50, 0.70),
+        ("bitext", bitext(root), None, 0.70, None),
+    ]
+    out: list[Figure] = []
+    for tax_name, test, train, zs_target, tr_target in suites:
+        tax = Taxonomy.load(EVAL_TAXONOMIES / f"{tax_name}.yaml")
+        clf = TouchpointClassifier(tax, model.encoder, params)
+        emb = cached_encode(model.encoder, test.texts, "touchpoints", progress=False)
+        top1 = train is None  # Bitext: one category per request, scored on the top label
+        metric = "micro-F1 (top label)" if top1 else "micro-F1"
+        zs = micro_f1(test.labels, _predict(clf, emb, test, top1))
+        note = "fixed-seed (13) stratified sample of 2,000" if top1 else ""
+        out.append(
+            Figure(
+                "touchpoints", test.name, metric, round(zs, 4), zs_target, None, "zero-shot", len(test), note
+            )
+        )
+        if train is None:
+            continue
+        tr_emb = cached_encode(model.encoder, train.texts, "touchpoints", progress=False)
+        tr_lemmas = [text_lemmas(t, train.lang) for t in train.texts]
+        clf.attach(fit_head(clf, tr_emb, tr_lemmas, train.labels))
+        f1 = micro_f1(test.labels, _predict(clf, emb, test, False))
+        out.append(
+            Figure(
+                "touchpoints",
+                test.name,
+                metric,
+                round(f1, 4),
+                tr_target,
+                None,
+                "trained",
+                len(test),
+                f"head trained on the {train.name} labels ({len(train)} texts)",
+            )
+        )
+    return out
