@@ -149,6 +149,7 @@ def run(
     )
     typer.echo(f"DuckDB: {Path(db).resolve()}")
     typer.echo(f"Summary: {summary.resolve()}")
+    typer.echo(f"Report:  {summary.with_name('report.html').resolve()}  (open in a browser)")
 
 
 @app.command()
