@@ -8,7 +8,6 @@ memorising eight fixed vectors.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,10 +26,11 @@ from vocmine.nlp.aspects import (
     token_states,
     touchpoint_query,
 )
-from vocmine.nlp.encoder import Encoder, encoder_fingerprint
+from vocmine.nlp.encoder import Encoder
 from vocmine.nlp.touchpoints import TouchpointClassifier
 from vocmine.taxonomy import Taxonomy
 from vocmine.train.corpora import mams
+from vocmine.train.embcache import cache_path
 
 if TYPE_CHECKING:
     from vocmine.evaluate import Figure
@@ -54,15 +54,12 @@ class AspectTrainConfig:
 
 def cached_token_states(encoder: Encoder, texts: list[str], tag: str) -> list[np.ndarray]:
     """Token states of ``texts`` (float16 on disk under ``.cache/tokens/``), computed once per encoder."""
-    h = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
-    d = settings.CACHE_DIR / "tokens" / encoder_fingerprint(encoder.name)
-    path = d / f"{tag}-{h}.npz"
+    path = cache_path(encoder, "tokens", tag, texts, "npz")
     if path.exists():
         z = np.load(path)
         flat, offsets = z["flat"].astype(np.float32), z["offsets"]
         return [flat[offsets[i] : offsets[i + 1]] for i in range(len(texts))]
     states = token_states(encoder, texts)
-    d.mkdir(parents=True, exist_ok=True)
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in states])])
     np.savez(path, flat=np.concatenate(states).astype(np.float16), offsets=offsets)
     return states

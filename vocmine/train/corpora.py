@@ -16,7 +16,7 @@ from vocmine import settings
 Loader = Callable[[Path], pd.DataFrame]
 
 
-def _csv(root: Path, rel: str) -> pd.DataFrame:
+def read_corpus(root: Path, rel: str) -> pd.DataFrame:
     path = root / rel
     if not path.exists():
         raise FileNotFoundError(f"corpus file {path} not found (set VOCMINE_SHARED_DATA or --data)")
@@ -35,30 +35,30 @@ def _three(
 
 
 def sentirueval(root: Path, split: str) -> pd.DataFrame:
-    parts = [_csv(root, f"sentirueval2015/{split}_{d}.csv") for d in ("banks", "telecom")]
+    parts = [read_corpus(root, f"sentirueval2015/{split}_{d}.csv") for d in ("banks", "telecom")]
     return _three(pd.concat(parts, ignore_index=True), "ru")
 
 
 def rusentitweet(root: Path, split: str) -> pd.DataFrame:
-    return _three(_csv(root, f"rusentitweet/{split}.csv"), "ru")  # skip/speech dropped
+    return _three(read_corpus(root, f"rusentitweet/{split}.csv"), "ru")  # skip/speech dropped
 
 
 def semeval_sentences(root: Path, lang: str, split: str, none_as_neutral: bool) -> pd.DataFrame:
     name = "semeval2016_absa_ru_restaurants" if lang == "ru" else "semeval2016_absa_en_restaurants"
-    df = _csv(root, f"{name}/{split}_sentences.csv")
+    df = read_corpus(root, f"{name}/{split}_sentences.csv")
     return _three(df, lang, mapping={"none": "neutral"} if none_as_neutral else None)
 
 
 def tweeteval(root: Path, split: str = "val") -> pd.DataFrame:
-    return _three(_csv(root, "tweeteval_sentiment/val.csv"), "en")
+    return _three(read_corpus(root, "tweeteval_sentiment/val.csv"), "en")
 
 
 def sst2(root: Path, split: str) -> pd.DataFrame:
-    return _three(_csv(root, f"sst2/{split}.csv"), "en")
+    return _three(read_corpus(root, f"sst2/{split}.csv"), "en")
 
 
 def uci(root: Path, split: str = "all") -> pd.DataFrame:
-    return _three(_csv(root, "uci_sentiment_sentences/all.csv"), "en")
+    return _three(read_corpus(root, "uci_sentiment_sentences/all.csv"), "en")
 
 
 #: Support requests that report something gone wrong: a customer's pain point, so *negative* for VoC.
@@ -77,8 +77,8 @@ BANKING77_PROBLEMS = {
 
 
 def _support(root: Path) -> pd.DataFrame:
-    b = _csv(root, "bitext_customer_support_en/all.csv")
-    k = _csv(root, "banking77/train.csv")
+    b = read_corpus(root, "bitext_customer_support_en/all.csv")
+    k = read_corpus(root, "banking77/train.csv")
     b["problem"] = b["label"].isin(BITEXT_PROBLEMS)
     k["problem"] = k["label"].isin(BANKING77_PROBLEMS)
     df = pd.concat([b[["text", "problem"]], k[["text", "problem"]]], ignore_index=True)
@@ -115,14 +115,14 @@ def cedr(root: Path, split: str) -> pd.DataFrame:
 
     Surprise (either polarity) and sentences whose emotions disagree in polarity are dropped.
     """
-    df = _csv(root, f"cedr/{split}.csv")
+    df = read_corpus(root, f"cedr/{split}.csv")
     pol = df["label"].map(lambda s: {CEDR_POLARITY.get(e, "?") for e in s.split("|")})
     df["label"] = [next(iter(p)) if len(p) == 1 else "?" for p in pol]
     return _three(df, "ru")
 
 
 def mams(root: Path, split: str) -> pd.DataFrame:
-    df = _csv(root, f"mams_acsa/{split}.csv")
+    df = read_corpus(root, f"mams_acsa/{split}.csv")
     df["lang"] = "en"
     return df[["text", "aspect", "label", "lang"]]
 

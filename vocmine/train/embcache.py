@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -11,14 +12,20 @@ from vocmine import settings
 from vocmine.nlp.encoder import Encoder, encoder_fingerprint
 
 
-def cached_encode(encoder: Encoder, texts: Sequence[str], tag: str, progress: bool = True) -> np.ndarray:
-    """Embeddings of ``texts``, read from ``.cache/emb/<encoder>/<tag>-<hash of the texts>.npy`` when computed before."""
+def cache_path(encoder: Encoder, kind: str, tag: str, texts: Sequence[str], ext: str) -> Path:
+    """``.cache/<kind>/<encoder>/<tag>-<hash of the texts>.<ext>``: keyed by the encoder's weights, its
+    quantisation and the exact texts, so a changed corpus or encoder never reads stale outputs."""
     h = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
-    # a quantised encoder gives other embeddings from the same weights: its own folder
+    # a quantised encoder gives other outputs from the same weights: its own folder
     fp = encoder_fingerprint(encoder.name) + ("-int8" if getattr(encoder, "quantized", False) else "")
-    d = settings.CACHE_DIR / "emb" / fp
+    d = settings.CACHE_DIR / kind / fp
     d.mkdir(parents=True, exist_ok=True)
-    path = d / f"{tag}-{h}.npy"
+    return d / f"{tag}-{h}.{ext}"
+
+
+def cached_encode(encoder: Encoder, texts: Sequence[str], tag: str, progress: bool = True) -> np.ndarray:
+    """Embeddings of ``texts``, read from ``.cache/emb/…`` (see :func:`cache_path`) when computed before."""
+    path = cache_path(encoder, "emb", tag, texts, "npy")
     if path.exists():
         return np.load(path)
     emb = encoder.encode(list(texts), progress=progress)

@@ -19,6 +19,7 @@ import pandas as pd
 from vocmine import settings
 from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead
 from vocmine.taxonomy import Taxonomy
+from vocmine.train.corpora import read_corpus
 
 if TYPE_CHECKING:
     from vocmine.evaluate import Figure
@@ -46,23 +47,16 @@ def category_id(name: str) -> str:
     return name.lower().replace("#", "_")
 
 
-def _csv(root: Path, rel: str) -> pd.DataFrame:
-    path = root / rel
-    if not path.exists():
-        raise FileNotFoundError(f"corpus file {path} not found (set VOCMINE_SHARED_DATA or --data)")
-    return pd.read_csv(path, keep_default_na=False)
-
-
 def semeval_ru(root: Path, split: str) -> LabeledSet:
     """SemEval-2016 Russian restaurants, sentence level; 12 categories, many sentences have none."""
-    df = _csv(root, f"semeval2016_absa_ru_restaurants/{split}_sentences.csv")
+    df = read_corpus(root, f"semeval2016_absa_ru_restaurants/{split}_sentences.csv")
     labels = [sorted({category_id(a.rsplit(":", 1)[0]) for a in json.loads(x)}) for x in df["aspects"]]
     return LabeledSet(f"SemEval-2016 ru restaurants {split}", df["text"].tolist(), labels, "ru")
 
 
 def mams(root: Path, split: str) -> LabeledSet:
     """MAMS-ACSA: the aspect categories of each sentence (every sentence has two or more)."""
-    df = _csv(root, f"mams_acsa/{split}.csv")
+    df = read_corpus(root, f"mams_acsa/{split}.csv")
     groups = df.groupby("text", sort=False)["aspect"].agg(lambda s: sorted(set(s)))
     return LabeledSet(f"MAMS-ACSA {split}", groups.index.tolist(), groups.tolist(), "en")
 
@@ -71,7 +65,7 @@ def bitext(root: Path, n: int = 2000, seed: int = 13) -> LabeledSet:
     """Bitext customer support: one of 11 categories per request; a fixed-seed stratified sample of ``n``."""
     from sklearn.model_selection import train_test_split
 
-    df = _csv(root, "bitext_customer_support_en/all.csv")
+    df = read_corpus(root, "bitext_customer_support_en/all.csv")
     if n < len(df):
         df, _ = train_test_split(df, train_size=n, random_state=seed, stratify=df["category"])
     return LabeledSet(
