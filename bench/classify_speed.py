@@ -4,12 +4,13 @@ Both paths use the same converted encoder weights and the same heads (sentiment 
 invocation on the same machine, each in its own child process so that its peak RSS is its own:
 
 * fast: ``vocmine.classify.classify_frame`` — what `vocmine classify` runs: normalisation, PII masking, language
-  ID, clause segmentation, length-bucketed batched encoding of every clause (and of the whole text when it has
-  several), sentiment per clause and per document, touchpoints, pain-point linking;
+  ID, clause segmentation, length-bucketed batched encoding of every clause (a document's embedding is pooled
+  from its clauses'), sentiment per clause and per document, touchpoints, pain-point linking — once per encoder
+  variant (``--variants``: torch, onnx, onnx-int8, torch-int8);
 * naive: ``transformers.pipeline("feature-extraction")`` called on one document at a time, mean-pooled, then the
   same sentiment head and touchpoint classifier on that one embedding (no segmentation: less work per document).
 
-    .venv/bin/python bench/classify_speed.py --n 10000 --naive-n 1000 [--int8]
+    .venv/bin/python bench/classify_speed.py --n 10000 --naive-n 1000 --variants torch,onnx,onnx-int8
 
 The naive baseline may run on a fixed random subset (``--naive-n``) to save time; docs/s are compared.
 """
@@ -66,13 +67,14 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def run_fast(path: Path, int8: bool) -> dict:
+def run_fast(path: Path, variant: str) -> dict:
     from vocmine.classify import classify_frame
     from vocmine.nlp.model import VocModel
 
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     t0 = time.perf_counter()
-    model = VocModel.from_pretrained(quantize=int8)
+    runtime, _, q = variant.partition("-")
+    model = VocModel.from_pretrained(runtime=runtime, quantize=q == "int8")
     load = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), _cpu_s()
     out = classify_frame(df, model)
@@ -125,8 +127,8 @@ def run_naive(path: Path) -> dict:
     }
 
 
-def _child(phase: str, path: Path, int8: bool = False) -> dict:
-    cmd = [sys.executable, __file__, "--phase", phase, "--input", str(path)] + (["--int8"] if int8 else [])
+def _child(phase: str, path: Path, variant: str = "torch") -> dict:
+    cmd = [sys.executable, __file__, "--phase", phase, "--input", str(path), "--variants", variant]
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -135,12 +137,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="documents for the fast path")
     ap.add_argument("--naive-n", type=int, default=1_000, help="fixed random subset for the naive baseline")
-    ap.add_argument("--int8", action="store_true", help="also time the fast path with the int8 encoder")
+    ap.add_argument(
+        "--variants",
+        default="torch,onnx-int8",
+        help="encoder variants of the fast path: torch[-int8], onnx[-int8]",
+    )
     ap.add_argument("--phase", choices=["fast", "naive"], help=argparse.SUPPRESS)
     ap.add_argument("--input", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.phase:  # child process: one measurement, printed as JSON
-        print(json.dumps(run_fast(a.input, a.int8) if a.phase == "fast" else run_naive(a.input)))
+        print(json.dumps(run_fast(a.input, a.variants) if a.phase == "fast" else run_naive(a.input)))
         return 0
 
     work = ROOT / "var" / "bench"
@@ -154,16 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     results = {"naive": _child("naive", subset)}
-    results["fast"] = _child("fast", full)
-    if a.int8:
-        results["fast_int8"] = _child("fast", full, int8=True)
+    for v in a.variants.split(","):
+        results[f"fast_{v}"] = _child("fast", full, v)
     # CPU seconds as well as wall time: on a shared machine, docs per CPU-second is the steadier comparison
     naive = results["naive"]
     naive_rate, naive_cpu = naive["docs"] / naive["seconds"], naive["docs"] / naive["cpu_seconds"]
     for name, r in results.items():
         rate, per_cpu = r["docs"] / r["seconds"], r["docs"] / r["cpu_seconds"]
         print(
-            f"{name:10s} {r['docs']:6d} docs  {r['seconds']:7.1f} s  {rate:6.1f} docs/s ({rate / naive_rate:4.2f}x)  "
+            f"{name:16s} {r['docs']:6d} docs  {r['seconds']:7.1f} s  {rate:6.1f} docs/s ({rate / naive_rate:4.2f}x)  "
             f"{r['cpu_seconds']:7.1f} CPU-s  {per_cpu:6.1f} docs/CPU-s ({per_cpu / naive_cpu:4.2f}x)  "
             f"load {r['load_seconds']:.1f} s  peak RSS {r['peak_rss_mib']:.0f} MiB"
         )

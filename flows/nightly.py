@@ -104,7 +104,8 @@ def nightly(
         "nightly", {"sources": sources, "model": model, "taxonomy": taxonomy}, vm.version
     )
     try:
-        with runners.model_runner(task_runner, dask_workers) as runner:
+        # one held write connection for the run's batches: no open + checkpoint per batch (bench/README.md)
+        with runners.model_runner(task_runner, dask_workers) as runner, store.writing():
             for source in load_sources(sources):
                 latest = None
                 with tqdm(desc=source.name, unit="rec", disable=not progress) as bar:

@@ -102,7 +102,7 @@ def reprocess(
             docs = [d for d in docs if d.doc_id not in current]
         logger.info("re-analysing %d documents with %s", len(docs), vm.version)
         store.add_counts(run_id, read=len(docs))
-        with runners.model_runner(task_runner, dask_workers) as runner:
+        with runners.model_runner(task_runner, dask_workers) as runner, store.writing():
             if runner is None:
                 for chunk in jobs.batches(docs, batch_size):
                     timer.merge(reanalyse(store, model, taxonomy, list(chunk), run_id, pii))

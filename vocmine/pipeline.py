@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
 from vocmine.link import LinkParams, link_pain_points
+from vocmine.nlp.encoder import pool_segments
 from vocmine.nlp.model import VocModel
 from vocmine.records import SENTIMENT_LABELS, AnalysisBatch, Document, content_hash
 from vocmine.text import Segmenter, detect_language, mask_pii, normalize
@@ -46,9 +48,7 @@ class Analyzer:
 
     def prepare_text(self, doc: Document) -> tuple[str, int, str, float]:
         """Normalised, PII-masked text; number of masked spans; language and its confidence."""
-        masked, matches = mask_pii(normalize(doc.text), self.pii_kinds)
-        lang, conf = detect_language(masked, doc.extra.get("language"))
-        return masked, len(matches), lang, conf
+        return prepare_text(doc, self.pii_kinds)
 
     def analyse(self, docs: Sequence[Document], progress: bool = False) -> AnalysisBatch:
         """Text stage, stored-embedding look-up (``reuse``), then the model stage."""
@@ -60,78 +60,7 @@ class Analyzer:
     def prepare(self, docs: Sequence[Document]) -> Prepared:
         """Text stage: normalise, mask PII, detect language, segment; no model needed."""
         with self.timer.stage("text", len(docs)):
-            return self._prepare(docs)
-
-    def _prepare(self, docs: Sequence[Document]) -> Prepared:
-        prepared = [self.prepare_text(d) for d in docs]
-        documents = pd.DataFrame(
-            {
-                "doc_id": [d.doc_id for d in docs],
-                "source": [d.source for d in docs],
-                "kind": [d.kind for d in docs],
-                "external_id": [d.external_id for d in docs],
-                "created_at": pd.to_datetime([d.created_at for d in docs], utc=True),
-                "lang": [p[2] for p in prepared],
-                "lang_confidence": [round(p[3], 4) for p in prepared],
-                "text": [p[0] for p in prepared],
-                "n_chars": [len(p[0]) for p in prepared],
-                "rating": pd.array([d.rating for d in docs], dtype="Int8"),
-                "nps": pd.array([d.nps for d in docs], dtype="Int8"),
-                "csat": pd.array([d.csat for d in docs], dtype="Int8"),
-                "ces": pd.array([d.ces for d in docs], dtype="Int8"),
-                "channel": [d.channel for d in docs],
-                "product": [d.product for d in docs],
-                "extra": [json.dumps(d.extra, ensure_ascii=False, default=str) for d in docs],
-                "pii_masked": [p[1] for p in prepared],
-                "content_hash": [d.hash for d in docs],
-                "location": [d.location for d in docs],
-            }
-        )
-        turns = pd.DataFrame(
-            [
-                {
-                    "doc_id": d.doc_id,
-                    "turn_idx": i,
-                    "role": t.role,
-                    "ts": t.ts,
-                    "text": mask_pii(normalize(t.text), self.pii_kinds)[0],
-                }
-                for d in docs
-                for i, t in enumerate(d.turns)
-            ],
-            columns=["doc_id", "turn_idx", "role", "ts", "text"],
-        )
-        if len(turns):
-            turns["ts"] = pd.to_datetime(turns["ts"], utc=True)
-
-        seg_lists = list(
-            self.segmenter.segment_many((d.doc_id, p[0], p[2]) for d, p in zip(docs, prepared, strict=True))
-        )
-        segs = [s for lst in seg_lists for s in lst]
-        segments = pd.DataFrame(
-            {
-                "doc_id": [s.doc_id for s in segs],
-                "seg_idx": [s.idx for s in segs],
-                "start_char": [s.start for s in segs],
-                "end_char": [s.end for s in segs],
-                "text": [s.text for s in segs],
-                "lang": [s.lang for s in segs],
-                "lemmas": [s.lemmas for s in segs],
-            }
-        )
-        # Documents that are exactly one segment reuse its embedding; the rest get a whole-text pass.
-        whole = [
-            i
-            for i, lst in enumerate(seg_lists)
-            if prepared[i][0]
-            and not (len(lst) == 1 and lst[0].start == 0 and lst[0].end == len(prepared[i][0]))
-        ]
-        first_seg, n = [], 0
-        for lst in seg_lists:
-            first_seg.append(n if lst else -1)
-            n += len(lst)
-        texts = [s.text for s in segs] + [prepared[i][0] for i in whole]
-        return Prepared(documents, turns, segments, first_seg, whole, texts)
+            return prepare_documents(docs, self.segmenter, self.pii_kinds)
 
     def finish(
         self, prepared: Prepared, known: dict[str, np.ndarray] | None = None, progress: bool = False
@@ -141,21 +70,15 @@ class Analyzer:
         p = prepared
         documents, segments = p.documents, p.segments
         n_segs = len(segments)
-        emb, encoder_outputs = self._embed(p.texts, p.text_hashes, dict(known or {}), progress)
-        seg_emb, whole_emb = emb[:n_segs], emb[n_segs:]
+        seg_emb, encoder_outputs = self._embed(p.texts, p.text_hashes, dict(known or {}), progress)
 
         with self.timer.stage("heads", len(documents)):
             seg_p = self.model.sentiment_proba(seg_emb) if n_segs else np.zeros((0, 3))
             segment_predictions = _sentiment_frame(segments[["doc_id", "seg_idx"]], seg_p, self.model, mv)
 
-            doc_emb = np.zeros((len(documents), self.model.encoder.dim), np.float32)
-            has_emb = np.array([f >= 0 for f in p.first_seg], bool)
-            for i, f in enumerate(p.first_seg):
-                if f >= 0:
-                    doc_emb[i] = seg_emb[f]
-            for j, i in enumerate(p.whole):
-                doc_emb[i] = whole_emb[j]
-            idx = np.flatnonzero(has_emb)
+            # a document's embedding is pooled from its segments' (no second encoder pass over the whole text)
+            doc_emb, has_segments = p.pool(seg_emb)
+            idx = np.flatnonzero(has_segments)
             doc_p = self.model.sentiment_proba(doc_emb[idx]) if len(idx) else np.zeros((0, 3))
             document_predictions = _sentiment_frame(documents.iloc[idx][["doc_id"]], doc_p, self.model, mv)
 
@@ -221,6 +144,76 @@ class Analyzer:
         return emb, outputs
 
 
+def prepare_text(doc: Document, pii_kinds: Sequence[str] | None = None) -> tuple[str, int, str, float]:
+    """Normalised, PII-masked text; number of masked spans; language and its confidence."""
+    masked, matches = mask_pii(normalize(doc.text), pii_kinds)
+    lang, conf = detect_language(masked, doc.extra.get("language"))
+    return masked, len(matches), lang, conf
+
+
+def prepare_documents(
+    docs: Sequence[Document], segmenter: Segmenter, pii_kinds: Sequence[str] | None = None
+) -> Prepared:
+    """The text stage (no model): normalise, mask PII, detect language, segment."""
+    prepared = [prepare_text(d, pii_kinds) for d in docs]
+    documents = pd.DataFrame(
+        {
+            "doc_id": [d.doc_id for d in docs],
+            "source": [d.source for d in docs],
+            "kind": [d.kind for d in docs],
+            "external_id": [d.external_id for d in docs],
+            "created_at": pd.to_datetime([d.created_at for d in docs], utc=True),
+            "lang": [p[2] for p in prepared],
+            "lang_confidence": [round(p[3], 4) for p in prepared],
+            "text": [p[0] for p in prepared],
+            "n_chars": [len(p[0]) for p in prepared],
+            "rating": pd.array([d.rating for d in docs], dtype="Int8"),
+            "nps": pd.array([d.nps for d in docs], dtype="Int8"),
+            "csat": pd.array([d.csat for d in docs], dtype="Int8"),
+            "ces": pd.array([d.ces for d in docs], dtype="Int8"),
+            "channel": [d.channel for d in docs],
+            "product": [d.product for d in docs],
+            "extra": [json.dumps(d.extra, ensure_ascii=False, default=str) for d in docs],
+            "pii_masked": [p[1] for p in prepared],
+            "content_hash": [d.hash for d in docs],
+            "location": [d.location for d in docs],
+        }
+    )
+    turns = pd.DataFrame(
+        [
+            {
+                "doc_id": d.doc_id,
+                "turn_idx": i,
+                "role": t.role,
+                "ts": t.ts,
+                "text": mask_pii(normalize(t.text), pii_kinds)[0],
+            }
+            for d in docs
+            for i, t in enumerate(d.turns)
+        ],
+        columns=["doc_id", "turn_idx", "role", "ts", "text"],
+    )
+    if len(turns):
+        turns["ts"] = pd.to_datetime(turns["ts"], utc=True)
+
+    seg_lists = list(
+        segmenter.segment_many((d.doc_id, p[0], p[2]) for d, p in zip(docs, prepared, strict=True))
+    )
+    segs = [s for lst in seg_lists for s in lst]
+    segments = pd.DataFrame(
+        {
+            "doc_id": [s.doc_id for s in segs],
+            "seg_idx": [s.idx for s in segs],
+            "start_char": [s.start for s in segs],
+            "end_char": [s.end for s in segs],
+            "text": [s.text for s in segs],
+            "lang": [s.lang for s in segs],
+            "lemmas": [s.lemmas for s in segs],
+        }
+    )
+    return Prepared(documents, turns, segments)
+
+
 @dataclass
 class Prepared:
     """The text stage's output for one batch: what the store keeps, and the texts the encoder must embed.
@@ -231,13 +224,36 @@ class Prepared:
     documents: pd.DataFrame
     turns: pd.DataFrame
     segments: pd.DataFrame  # with a ``lemmas`` column for the keyword matcher
-    first_seg: list[int]  # per document: the row of its first segment in ``segments``, -1 if none
-    whole: list[int]  # documents that also need a whole-text embedding (more than one segment)
-    texts: list[str]  # segment texts, then the whole texts of ``whole``
+
+    @property
+    def texts(self) -> list[str]:
+        """What the encoder embeds: the segment texts (documents are pooled from them)."""
+        return self.segments["text"].tolist()
+
+    def pool(self, seg_emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Document embeddings pooled from ``seg_emb`` (rows of ``segments``), and which documents have segments."""
+        owner = pd.Index(self.documents["doc_id"]).get_indexer(self.segments["doc_id"])
+        n = len(self.documents)
+        emb = pool_segments(seg_emb, [len(t) for t in self.segments["text"]], owner, n)
+        return emb, np.bincount(owner, minlength=n) > 0
 
     @property
     def text_hashes(self) -> list[str]:
         return [content_hash(t) for t in self.texts]
+
+
+def document_embeddings(
+    texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], segmenter: Segmenter | None = None
+) -> np.ndarray:
+    """Document embeddings made exactly as a run makes them (text stage, segment embeddings, pooling).
+
+    For evaluation: ``encode`` embeds a list of texts (e.g. a cached ``Encoder.encode``). Rows of texts that
+    have no segments are zero, and such texts get no document prediction in a run either.
+    """
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    docs = [Document("eval", "review", str(i), epoch, t) for i, t in enumerate(texts)]
+    p = prepare_documents(docs, segmenter or Segmenter())
+    return p.pool(encode(p.texts))[0]
 
 
 def _sentiment_frame(keys: pd.DataFrame, proba: np.ndarray, model: VocModel, mv: str) -> pd.DataFrame:

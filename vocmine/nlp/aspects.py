@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vocmine.nlp.encoder import BATCH_TOKENS
 from vocmine.nlp.heads import softmax
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def build_module(cfg: AspectConfig) -> torch.nn.Module:
     return AspectNet()
 
 
-def token_states(encoder: Encoder, texts: list[str], batch_tokens: int = 8192) -> list[np.ndarray]:
+def token_states(encoder: Encoder, texts: list[str], batch_tokens: int = BATCH_TOKENS) -> list[np.ndarray]:
     """Last-layer token states per text ([n_tokens, dim], float32, special tokens kept), length-batched."""
     return encoder.token_states(texts, batch_tokens)
 

