@@ -145,7 +145,10 @@ def nightly(
         store.finish_run(run_id, "failed", message=repr(e)[:2000])
         raise
     with timer.stage("report"):
-        refresh_search(store)
+        if run["n_stored"] or run["n_updated"] or not store.search_indexed_at():
+            refresh_search(
+                store
+            )  # the index covers the documents' text: unchanged documents, unchanged index
         publish_snapshot(store)
         summary = summarise(store, model, taxonomy, report_dir or str(Path(db).parent / "reports"))
     print(summary)

@@ -9,10 +9,13 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 from vocmine.store.db import Store
 
 WRITER = textwrap.dedent(
     """
+    import contextlib
     import sys
     from datetime import UTC, datetime
 
@@ -25,21 +28,26 @@ WRITER = textwrap.dedent(
     store.migrate()
     run = store.start_run("kill-test", {}, "m1")
     empty = pd.DataFrame()
-    for b in range(10_000):
-        ids = [f"r:{b}-{i}" for i in range(200)]
-        docs = pd.DataFrame({
-            "doc_id": ids, "source": "r", "kind": "review", "external_id": [i[2:] for i in ids],
-            "created_at": datetime(2026, 10, 1, tzinfo=UTC), "text": "x" * 500, "content_hash": "h",
-        })
-        store.write_batch(AnalysisBatch(docs, empty, empty, empty, empty, empty, empty, "m1"), run, {})
-        print(b, flush=True)
+    # "held": the batches go through one held connection (Store.writing), as in a flow run
+    with store.writing() if sys.argv[2] == "held" else contextlib.nullcontext():
+        for b in range(10_000):
+            ids = [f"r:{b}-{i}" for i in range(200)]
+            docs = pd.DataFrame({
+                "doc_id": ids, "source": "r", "kind": "review", "external_id": [i[2:] for i in ids],
+                "created_at": datetime(2026, 10, 1, tzinfo=UTC), "text": "x" * 500, "content_hash": "h",
+            })
+            store.write_batch(AnalysisBatch(docs, empty, empty, empty, empty, empty, empty, "m1"), run, {})
+            print(b, flush=True)
     """
 )
 
 
-def test_sigkill_mid_write_keeps_whole_batches(tmp_path):
+@pytest.mark.parametrize("connection", ["per-batch", "held"])
+def test_sigkill_mid_write_keeps_whole_batches(tmp_path, connection):
+    """Held: the committed batches are in the WAL only (no checkpoint yet); the next open replays them."""
     db = tmp_path / "v.duckdb"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True)
+    cmd = [sys.executable, "-c", WRITER, str(db), connection]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     committed = -1
     deadline = time.time() + 120
     while committed < 5 and time.time() < deadline:  # let several batches commit, then kill mid-stream

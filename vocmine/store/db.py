@@ -562,6 +562,11 @@ class Store:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('search_indexed_at', ?)", [now().isoformat()])
         return counts
 
+    def search_indexed_at(self) -> str | None:
+        """When the full-text indexes were last rebuilt (ISO time), None if never."""
+        rows = self.query("SELECT value FROM meta WHERE key = 'search_indexed_at'")
+        return rows["value"].iloc[0] if len(rows) else None
+
     def search(self, query: str, lang: str | None = None, limit: int = 20) -> pd.DataFrame:
         """Full-text search over the masked document text (stemmed: "доставки" finds "Доставка").
 
