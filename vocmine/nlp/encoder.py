@@ -76,7 +76,7 @@ class Encoder:
     ) -> Encoder:
         """Load an encoder (any ``from_pretrained`` path or hub id).
 
-        ``runtime="onnx"`` exports the checkpoint to ONNX once (cached next to it, see ``onnx_export``) and runs
+        ``runtime="onnx"`` exports the checkpoint to ONNX once (cached in ``<cache>/onnx``, see ``onnx_export``) and runs
         it in ONNX Runtime; ``quantize`` makes the weights int8 (per-channel dynamic quantisation in ONNX
         Runtime, ``quantize_dynamic`` of the Linear layers in PyTorch).
         """
@@ -189,7 +189,6 @@ def _torch_runner(path: str, quantize: bool) -> Callable[[np.ndarray, np.ndarray
             out = model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(mask))
         return out.last_hidden_state.float().numpy()
 
-    run.model = model  # type: ignore[attr-defined]  # for callers that need the torch module itself
     return run
 
 
