@@ -78,16 +78,8 @@ def run_fast(path: Path, variant: str) -> dict:
     load = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), _cpu_s()
     out = classify_frame(df, model)
-    secs = time.perf_counter() - t0
-    return {
-        "docs": len(df),
-        "seconds": secs,
-        "cpu_seconds": _cpu_s() - c0,
-        "load_seconds": load,
-        "clauses": int(out["segments"].map(lambda s: s.count('"start"')).sum()),
-        "sentiment": out["sentiment"].value_counts().to_dict(),
-        "peak_rss_mib": _rss_mib(),
-    }
+    clauses = int(out["segments"].map(lambda s: s.count('"start"')).sum())
+    return _measured(len(df), t0, c0, load, out["sentiment"], clauses=clauses)
 
 
 def run_naive(path: Path) -> dict:
@@ -116,13 +108,18 @@ def run_naive(path: Path) -> dict:
         p = model.sentiment_proba(emb[None])[0]
         labels.append(model.sentiment.labels[int(p.argmax())])
         model.touchpoints.predict(emb[None], [[]])
-    secs = time.perf_counter() - t0
+    return _measured(len(df), t0, c0, load, pd.Series(labels))
+
+
+def _measured(docs: int, t0: float, c0: float, load: float, labels: pd.Series, **extra: int) -> dict:
+    """One path's figures, taken right after its timed loop (wall and CPU seconds since ``t0`` / ``c0``)."""
     return {
-        "docs": len(df),
-        "seconds": secs,
+        "docs": docs,
+        "seconds": time.perf_counter() - t0,
         "cpu_seconds": _cpu_s() - c0,
         "load_seconds": load,
-        "sentiment": pd.Series(labels).value_counts().to_dict(),
+        **extra,
+        "sentiment": labels.value_counts().to_dict(),
         "peak_rss_mib": _rss_mib(),
     }
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -225,7 +226,8 @@ class Prepared:
     turns: pd.DataFrame
     segments: pd.DataFrame  # with a ``lemmas`` column for the keyword matcher
 
-    @property
+    # Both read by the look-up and again by the model stage (maybe on another process): computed once.
+    @cached_property
     def texts(self) -> list[str]:
         """What the encoder embeds: the segment texts (documents are pooled from them)."""
         return self.segments["text"].tolist()
@@ -237,7 +239,7 @@ class Prepared:
         emb = pool_segments(seg_emb, [len(t) for t in self.segments["text"]], owner, n)
         return emb, np.bincount(owner, minlength=n) > 0
 
-    @property
+    @cached_property
     def text_hashes(self) -> list[str]:
         return [content_hash(t) for t in self.texts]
 
