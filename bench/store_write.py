@@ -11,7 +11,9 @@ written / those seconds.
                                           [--repeat 1] [--out var/bench/store-write.json]
 
 ``--edits`` also times writing every batch a second time with changed text (the edit path: history rows,
-deletes of the old analysis, re-insert).
+deletes of the old analysis, re-insert). Each run also reports the process's RSS growth while it writes (read
+inside the held connection's block, before its final close): ``--recycle-commits N`` sets how often
+``Store.writing()`` reopens its connection (``0``: never, as before that existed).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from vocmine.records import AnalysisBatch  # noqa: E402
+from vocmine.store import db as store_db  # noqa: E402
 from vocmine.store.db import Store  # noqa: E402
 
 TABLES = (
@@ -134,21 +137,50 @@ def edited(b: AnalysisBatch) -> AnalysisBatch:
     return AnalysisBatch(**{**b.__dict__, "documents": docs})
 
 
-def run_size(batches: list[AnalysisBatch], workdir: Path, label: str, held: bool, edits: bool) -> dict:
-    """Write the batches into a fresh file; ``held``: inside ``Store.writing()`` (its open and final
-    checkpoint are timed too), else one connection per ``write_batch`` as the flows call it."""
+def rss_mib() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS"))
+
+
+def copy_of(b: AnalysisBatch, k: int) -> AnalysisBatch:
+    """The batch as new documents: ids, external ids and encoder-output hashes suffixed with ``~k``."""
+    if k == 0:
+        return b
+    frames = {}
+    for name, df in b.__dict__.items():
+        if isinstance(df, pd.DataFrame):
+            df = df.copy()
+            for col in ("doc_id", "external_id", "text_hash"):
+                if col in df.columns:
+                    df[col] = df[col] + f"~{k}"
+        frames[name] = df
+    return AnalysisBatch(**frames)
+
+
+def run_size(
+    batches: list[AnalysisBatch], workdir: Path, label: str, held: bool, edits: bool, copies: int = 1
+) -> dict:
+    """Write the batches (``copies`` times, as new documents) into a fresh file; ``held``: inside
+    ``Store.writing()`` (its open and final checkpoint are timed too), else one connection per
+    ``write_batch`` as the flows call it."""
     path = workdir / f"store-{label}-{'held' if held else 'call'}.duckdb"
     store = Store(path)
     store.migrate()
     run_id = store.start_run("bench", {"label": label})
-    rows = sum(batch_rows(b) for b in batches)
+    rows = copies * sum(batch_rows(b) for b in batches)
     per_call = []
+    rss0 = rss_mib()
+    rss_copies = []
     t_start = time.perf_counter()
     with store.writing() if held else contextlib.nullcontext():
-        for b in batches:
-            t0 = time.perf_counter()
-            store.write_batch(b, run_id, MODEL_INFO)
-            per_call.append(time.perf_counter() - t0)
+        for k in range(copies):
+            for b in batches:
+                b = copy_of(b, k)
+                t0 = time.perf_counter()
+                store.write_batch(b, run_id, MODEL_INFO)
+                per_call.append(time.perf_counter() - t0)
+            rss_copies.append(round(rss_mib()))
+        rss1 = rss_mib()
     secs = time.perf_counter() - t_start
     out = {
         "batch": label,
@@ -158,6 +190,8 @@ def run_size(batches: list[AnalysisBatch], workdir: Path, label: str, held: bool
         "seconds": round(secs, 3),
         "rows_per_s": round(rows / secs),
         "ms_per_batch_median": round(1000 * float(np.median(per_call)), 1),
+        "rss_growth_mib": round(rss1 - rss0),
+        "rss_mib_after_each_copy": rss_copies,
     }
     if edits:  # every document again with new text: history rows, deletes, re-inserts
         t0 = time.perf_counter()
@@ -168,7 +202,7 @@ def run_size(batches: list[AnalysisBatch], workdir: Path, label: str, held: bool
         out["edit_seconds"] = round(e_secs, 3)
         out["edit_rows_per_s"] = round(rows / e_secs)
     n = store.query("SELECT count(*) AS n FROM documents")["n"].iloc[0]
-    assert n == sum(len(b) for b in batches), (n, label)
+    assert n == copies * sum(len(b) for b in batches), (n, label)
     return out
 
 
@@ -184,10 +218,22 @@ def main() -> None:
         default="both",
         help="per call: a connection per write_batch (the flows today); held: inside Store.writing()",
     )
+    ap.add_argument(
+        "--recycle-commits",
+        type=int,
+        default=store_db.HELD_RECYCLE_COMMITS,
+        help="Store.writing() reopens its connection every N commits (0: never)",
+    )
+    ap.add_argument(
+        "--copies", type=int, default=1, help="write the documents this many times, as new documents"
+    )
     ap.add_argument("--out", default=str(ROOT / "var/bench/store-write.json"))
     ap.add_argument("--workdir", default=None, help="where the scratch databases go (default: a temp dir)")
     args = ap.parse_args()
+    if args.edits and args.copies > 1:
+        ap.error("--edits re-writes one copy: use it with --copies 1")
 
+    store_db.HELD_RECYCLE_COMMITS = args.recycle_commits or sys.maxsize
     t0 = time.perf_counter()
     frames, mv = load_frames(Path(args.db))
     n_docs = len(frames["documents"])
@@ -197,11 +243,15 @@ def main() -> None:
     modes = {"both": (False, True), "per-call": (False,), "held": (True,)}[args.connection]
     results = []
     try:
-        cases = [(str(s), s) for s in args.sizes] + [("bulk", n_docs)]
+        # the one-transaction bulk case holds every row in memory at once: not for copies
+        cases = [(str(s), s) for s in args.sizes] + ([("bulk", n_docs)] if args.copies == 1 else [])
         for label, size in cases:
             batches = make_batches(frames, mv, size)
             for held in modes if label != "bulk" else modes[:1]:
-                runs = [run_size(batches, work, f"{label}-{r}", held, args.edits) for r in range(args.repeat)]
+                runs = [
+                    run_size(batches, work, f"{label}-{r}", held, args.edits, args.copies)
+                    for r in range(args.repeat)
+                ]
                 best = max(runs, key=lambda r: r["rows_per_s"])
                 results.append({**best, "batch": label})
     finally:
@@ -210,25 +260,28 @@ def main() -> None:
 
     rows_total = results[0]["rows"]
     print(
-        f"\n{rows_total} rows per pass ({n_docs} documents, all tables incl. doc_model and encoder outputs)"
+        f"\n{rows_total} rows per pass ({n_docs * args.copies} documents, all tables incl. doc_model and"
+        " encoder outputs)"
     )
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
-    head = f"{'batch':>6} {'connection':>10} {'calls':>6} {'seconds':>8} {'rows/s':>9} {'ms/call':>8}"
+    head = f"{'batch':>6} {'connection':>10} {'calls':>6} {'seconds':>8} {'rows/s':>9} {'ms/call':>8} {'+RSS MiB':>8}"
     if args.edits:
         head += f" {'edit rows/s':>12}"
     print(head)
     for r in results:
         line = (
             f"{r['batch']:>6} {r['connection']:>10} {r['batches']:>6} {r['seconds']:>8.3f} "
-            f"{r['rows_per_s']:>9,} {r['ms_per_batch_median']:>8.1f}"
+            f"{r['rows_per_s']:>9,} {r['ms_per_batch_median']:>8.1f} {r['rss_growth_mib']:>8}"
         )
         if args.edits:
             line += f" {r['edit_rows_per_s']:>12,}"
         print(line)
     report = {
         "source": str(args.db),
-        "documents": n_docs,
+        "documents": n_docs * args.copies,
+        "copies": args.copies,
         "rows": rows_total,
+        "recycle_commits": args.recycle_commits,
         "results": results,
         "load_average": list(os.getloadavg()),
         "cpus": os.cpu_count(),

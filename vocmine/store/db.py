@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,14 +33,30 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-# Read-write connections held open by ``Store.writing()``, per resolved file path, with a nesting count. While
-# one is held, every connection this process asks for on that file is a cursor of it (DuckDB refuses a
-# read-only open of a file that this process has open read-write).
-_held: dict[str, list] = {}  # path -> [connection, depth]
-_held_lock = threading.Lock()
-
 #: WAL size at which a commit checkpoints while ``Store.writing()`` holds the file (DuckDB's default: 16MB).
 HELD_CHECKPOINT_THRESHOLD = "256MB"
+#: Commits after which ``Store.writing()`` reopens its connection. DuckDB keeps the table blocks and index
+#: pages a connection has touched until it closes, so a held connection's memory grew with the file (~7 MiB
+#: per 1,000 documents written); a reopen frees it, and costs a checkpoint (bench/README.md, "Memory").
+HELD_RECYCLE_COMMITS = 16
+
+
+@dataclass
+class _Held:
+    """A read-write connection held open by ``Store.writing()``.
+
+    While one is held, every connection this process asks for on that file is a cursor of it (DuckDB refuses
+    a read-only open of a file that this process has open read-write).
+    """
+
+    con: duckdb.DuckDBPyConnection
+    depth: int = 1  # nested writing() blocks
+    cursors: int = 0  # open cursors: the connection is only reopened when none is
+    commits: int = 0  # since it was opened
+
+
+_held: dict[str, _Held] = {}  # by resolved file path
+_held_lock = threading.Lock()
 
 
 def _arrow(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
@@ -120,12 +137,14 @@ class Store:
         file is checkpointed when the block ends; a process killed inside it leaves the committed
         transactions in the WAL, which the next open replays. Meanwhile this process's other connections to
         the file are cursors of the held one (read-only ones run in a READ ONLY transaction), and other
-        processes cannot open the file at all, so hold it only while writing. Nests; thread-safe.
+        processes cannot open the file at all, so hold it only while writing. Nests; thread-safe. Every
+        ``HELD_RECYCLE_COMMITS`` commits the connection is closed and reopened, which keeps a long run's
+        memory flat.
         """
         key = str(self.path.resolve())
         with _held_lock:
             if key in _held:
-                _held[key][1] += 1
+                _held[key].depth += 1
                 owner = False
             else:
                 owner = True
@@ -134,33 +153,33 @@ class Store:
                 yield self
             finally:
                 with _held_lock:
-                    _held[key][1] -= 1
+                    _held[key].depth -= 1
             return
-        with self.connect() as con:
-            con.execute(f"SET checkpoint_threshold = '{HELD_CHECKPOINT_THRESHOLD}'")
+        held = _Held(self._open_held())
+        with _held_lock:
+            _held[key] = held
+        try:
+            yield self
+        finally:
             with _held_lock:
-                _held[key] = [con, 1]
-            try:
-                yield self
-            finally:
-                with _held_lock:
-                    del _held[key]
-                con.execute("RESET checkpoint_threshold")
+                del _held[key]
+            held.con.close()
 
-    def _held_connection(self, read_only: bool) -> duckdb.DuckDBPyConnection | None:
+    def _held_entry(self, read_only: bool) -> _Held | None:
         """The connection :meth:`writing` holds on the file this open would go to, if any."""
         if not _held:
             return None
         target = self.read_path() if read_only else self.path
         with _held_lock:
-            entry = _held.get(str(target.resolve()))
-        return entry[0] if entry else None
+            return _held.get(str(target.resolve()))
 
     @contextmanager
     def connect(self, read_only: bool = False, retries: int = 50) -> Iterator[duckdb.DuckDBPyConnection]:
-        held = self._held_connection(read_only)
+        held = self._held_entry(read_only)
         if held is not None:
-            cur = held.cursor()
+            with _held_lock:
+                cur = held.con.cursor()
+                held.cursors += 1
             try:
                 fts.configure(cur)
                 if read_only:
@@ -171,7 +190,17 @@ class Store:
                     with suppress(duckdb.Error):  # the caller ended the transaction itself
                         cur.execute("ROLLBACK")
                 cur.close()
+                with _held_lock:
+                    held.cursors -= 1
             return
+        con = self._open(read_only, retries)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _open(self, read_only: bool = False, retries: int = 50) -> duckdb.DuckDBPyConnection:
+        """A new connection; while another process holds the write lock, wait for it (``retries`` times)."""
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.read_path().exists():
@@ -187,11 +216,13 @@ class Store:
                     raise
                 time.sleep(0.1 * (1 + attempt % 10))
         assert con is not None
-        try:
-            fts.configure(con)  # no extension is ever downloaded; fts comes from its wheel
-            yield con
-        finally:
-            con.close()
+        fts.configure(con)  # no extension is ever downloaded; fts comes from its wheel
+        return con
+
+    def _open_held(self) -> duckdb.DuckDBPyConnection:
+        con = self._open()
+        con.execute(f"SET checkpoint_threshold = '{HELD_CHECKPOINT_THRESHOLD}'")
+        return con
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -203,6 +234,19 @@ class Store:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+        self._recycle_held()
+
+    def _recycle_held(self) -> None:
+        """Reopen the held connection every ``HELD_RECYCLE_COMMITS`` commits, when no cursor of it is open."""
+        held = self._held_entry(read_only=False)
+        if held is None:
+            return
+        with _held_lock:
+            held.commits += 1
+            if held.commits < HELD_RECYCLE_COMMITS or held.cursors:
+                return
+            held.con.close()  # checkpoints: the file holds every commit before the new connection opens
+            held.con, held.commits = self._open_held(), 0
 
     # -- schema ---------------------------------------------------------------------------------------
     def migrate(self) -> int:

@@ -208,23 +208,30 @@ def figures(model: VocModel, root: Path) -> list[Figure]:
     ]
 
 
+def retrain_shipped(out: Path = settings.DEFAULT_MODEL_DIR, root: Path | None = None, log=print) -> dict:
+    """Retrain the model folder's aspect head on its (possibly adapted) encoder; returns the head's report."""
+    from vocmine.nlp.model import ASPECT_HEAD, VocModel
+
+    root = root or settings.SHARED_DATA_DIR
+    model = VocModel.from_pretrained(out)
+    model.aspects = train_aspects(model.encoder, root, log=log)
+    for f in figures(model, root):
+        model.aspects.report["test_macro_f1"] = f.value
+        log(f"{f.dataset}: {f.metric} {f.value:.4f} (target {f.target})")
+    model.aspects.save_pretrained(out / ASPECT_HEAD)
+    return model.aspects.report
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m vocmine.train.aspects [--out MODEL_DIR] [--data DIR]``: retrain the shipped head."""
     import argparse
-
-    from vocmine.nlp.model import ASPECT_HEAD, VocModel
 
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("--out", type=Path, default=settings.DEFAULT_MODEL_DIR)
     ap.add_argument("--data", type=Path, default=settings.SHARED_DATA_DIR)
     args = ap.parse_args(argv)
-    model = VocModel.from_pretrained(args.out)
-    model.aspects = train_aspects(model.encoder, args.data)
-    for f in figures(model, args.data):
-        model.aspects.report["test_macro_f1"] = f.value
-        print(f"{f.dataset}: {f.metric} {f.value:.4f} (target {f.target})")
-    model.aspects.save_pretrained(args.out / ASPECT_HEAD)
-    print(f"head written to {args.out / ASPECT_HEAD}")
+    retrain_shipped(args.out, args.data)
+    print(f"head written to {args.out}")
 
 
 if __name__ == "__main__":

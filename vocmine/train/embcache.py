@@ -9,16 +9,14 @@ from pathlib import Path
 import numpy as np
 
 from vocmine import settings
-from vocmine.nlp.encoder import Encoder, encoder_fingerprint
+from vocmine.nlp.encoder import Encoder
 
 
 def cache_path(encoder: Encoder, kind: str, tag: str, texts: Sequence[str], ext: str) -> Path:
     """``.cache/<kind>/<encoder>/<tag>-<hash of the texts>.<ext>``: keyed by the encoder's weights, its
     quantisation and the exact texts, so a changed corpus or encoder never reads stale outputs."""
     h = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
-    # a quantised encoder gives other outputs from the same weights: its own folder
-    fp = encoder_fingerprint(encoder.name) + (f"-{encoder.variant}" if encoder.variant else "")
-    d = settings.CACHE_DIR / kind / fp
+    d = settings.CACHE_DIR / kind / encoder.fingerprint  # a quantised encoder: its own folder
     d.mkdir(parents=True, exist_ok=True)
     return d / f"{tag}-{h}.{ext}"
 

@@ -1,0 +1,140 @@
+"""The encoder adapter: LoRA training, merging into a standard checkpoint, lineage, the shipped default."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from vocmine import settings
+from vocmine.nlp.encoder import Encoder, encoder_fingerprint, merged_encoder
+from vocmine.train.adapter import AdapterTrainConfig, train_adapter
+
+WORDS = [
+    "good",
+    "great",
+    "fine",
+    "love",
+    "bad",
+    "awful",
+    "hate",
+    "broken",
+    "slow",
+    "fast",
+    "app",
+    "delivery",
+    "the",
+    "is",
+    "was",
+    "very",
+    "not",
+]
+TEXTS = [f"{a} {b}" for a in WORDS[:8] for b in WORDS[8:]]
+LABELS = np.array([2 if WORDS.index(t.split()[0]) < 4 else 0 for t in TEXTS])
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory) -> Path:
+    """A 4-layer BERT with a word-level vocabulary: trains and merges in seconds."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    d = tmp_path_factory.mktemp("tiny-bert")
+    (d / "vocab.txt").write_text(
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "query", ":", *WORDS])
+    )
+    BertTokenizerFast(vocab_file=str(d / "vocab.txt")).save_pretrained(d)
+    torch.manual_seed(0)
+    cfg = BertConfig(
+        vocab_size=len(WORDS) + 7,
+        hidden_size=32,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        intermediate_size=64,
+    )
+    BertModel(cfg).save_pretrained(d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def adapter(tiny_bert, tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("adapter") / "encoder-adapter"
+    cfg = AdapterTrainConfig(steps=40, batch=8, first_layer=2, warmup=5, lr=5e-3)
+    log = train_adapter(
+        str(tiny_bert), TEXTS, LABELS, np.arange(len(TEXTS)), out, cfg=cfg, log=lambda *_: None
+    )
+    return out, log
+
+
+def test_training_writes_a_small_lora_adapter_of_the_upper_layers(adapter):
+    out, log = adapter
+    assert {p.name for p in out.iterdir()} == {"adapter_config.json", "adapter_model.safetensors"}
+    conf = json.loads((out / "adapter_config.json").read_text())
+    assert conf["r"] == 8 and conf["layers_to_transform"] == [2, 3]
+    from safetensors.numpy import load_file
+
+    tensors = load_file(out / "adapter_model.safetensors")
+    assert tensors and all(".layer.2." in k or ".layer.3." in k for k in tensors)
+    assert any(
+        np.abs(v).max() > 0 for k, v in tensors.items() if "lora_B" in k
+    )  # B starts at zero: it learnt
+    assert log["config"]["steps"] == 40 and log["history"][-1]["step"] == 39
+    assert log["history"][-1]["ce"] < log["history"][0]["ce"]
+
+
+def test_merged_checkpoint_equals_the_adapter_applied_and_is_made_once(
+    tiny_bert, adapter, tmp_path, monkeypatch
+):
+    from peft import PeftModel
+    from transformers import AutoModel, AutoTokenizer
+
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path)
+    merged = Path(merged_encoder(str(tiny_bert), adapter[0]))
+    assert merged.parent == tmp_path / "models" and (merged / "config.json").exists()
+    stamp = (merged / "model.safetensors").stat().st_mtime_ns
+    assert merged_encoder(str(tiny_bert), adapter[0]) == str(merged)
+    assert (merged / "model.safetensors").stat().st_mtime_ns == stamp
+
+    batch = AutoTokenizer.from_pretrained(merged)(
+        ["query: good app", "query: awful slow delivery"], padding=True, return_tensors="pt"
+    )
+    with torch.no_grad():
+        peft = PeftModel.from_pretrained(AutoModel.from_pretrained(tiny_bert), str(adapter[0])).eval()
+        want = peft(**batch).last_hidden_state
+        got = AutoModel.from_pretrained(merged).eval()(**batch).last_hidden_state
+        base = AutoModel.from_pretrained(tiny_bert).eval()(**batch).last_hidden_state
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
+    assert not torch.allclose(got, base, atol=1e-4)
+
+    # lineage: same config, other weights → another fingerprint (stored embeddings of the base are not reused)
+    assert json.loads((merged / "config.json").read_text())["hidden_size"] == 32
+    assert encoder_fingerprint(merged) != encoder_fingerprint(tiny_bert)
+    enc = Encoder.from_pretrained(str(tiny_bert), adapter=adapter[0])
+    assert enc.name == str(merged)
+    plain = Encoder.from_pretrained(str(tiny_bert))
+    assert enc.fingerprint != plain.fingerprint
+    assert not np.allclose(enc.encode(["good app"]), plain.encode(["good app"]), atol=1e-4)
+
+
+def test_a_model_folder_names_its_adapter_and_carries_it(tiny_bert, adapter, tmp_path, monkeypatch):
+    from vocmine.nlp.model import ADAPTER, CONFIG, VocModel
+
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
+    folder = tmp_path / "model"
+    shutil.copytree(settings.DEFAULT_MODEL_DIR / "sentiment", folder / "sentiment")
+    shutil.copytree(adapter[0], folder / ADAPTER)
+    conf = {"name": "tiny", "encoder": str(tiny_bert), "runtime": "torch", "adapter": ADAPTER}
+    (folder / CONFIG).write_text(json.dumps(conf))
+    vm = VocModel.from_pretrained(folder)
+    assert Path(vm.encoder.name).parent == tmp_path / "cache" / "models"
+    assert vm.encoder_id.startswith(f"{tiny_bert}@{encoder_fingerprint(vm.encoder.name)}|")
+    plain = VocModel.from_pretrained(
+        folder, encoder=str(tiny_bert)
+    )  # the adapter belongs to its base: dropped
+    assert plain.config.adapter is None and vm.encoder_id != plain.encoder_id and vm.version != plain.version
+    vm.save_pretrained(tmp_path / "copy")  # the adapter travels with the model
+    assert (tmp_path / "copy" / ADAPTER / "adapter_model.safetensors").exists()
+    assert VocModel.from_pretrained(tmp_path / "copy").encoder_id == vm.encoder_id
