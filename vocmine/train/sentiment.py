@@ -65,8 +65,10 @@ class SentimentTrainConfig:
     ensemble: int = 3  # MLP members (seeds seed, seed+1, ...)
     max_iter: int = 3000
     # LoRA fine-tuning of the encoder before the head is fitted (None: the head reads the frozen base). Off by
-    # default: with it the dev figures rose by 0.02-0.03 on three sets, but short CX phrases such as the first
-    # clause of "Быстрая доставка, но приложение вылетает при оплате." turned neutral (issue #3 notes).
+    # default. Measured with AdapterTrainConfig() (2026-11-23): dev figures 0.650 / 0.643 / 0.509 / 0.520 / 0.859
+    # against 0.632 / 0.610 / 0.518 / 0.520 / 0.839 frozen (TARGETS order), touchpoint figures within 0.007,
+    # aspects 0.724 (0.708); but the clause "Быстрая доставка," of the README's example turned neutral, and on
+    # the sample data's phrase pools it was no better (accuracy 0.607 vs 0.608).
     adapter: AdapterTrainConfig | None = None
 
 
