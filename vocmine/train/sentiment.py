@@ -84,20 +84,17 @@ class TrainingSet:
 
 
 def training_set(
-    encoder: Encoder | None,
+    encoder: Encoder,
     root: Path | None,
     seed: int = 13,
     holdout: float = 0.1,
     use: Sequence[str] = SentimentTrainConfig.corpora,
 ) -> TrainingSet:
-    """The mix and its split; ``emb`` holds ``encoder``'s embeddings of the texts (empty without one)."""
     data = corpora.sentiment_training_set(root, seed=seed)
     data = data[data["corpus"].isin(use)]
     groups = [g for _, g in data.groupby("corpus", sort=False)]
+    emb = np.concatenate([cached_encode(encoder, g["text"].tolist(), "train") for g in groups])
     data = pd.concat(groups, ignore_index=True)
-    emb = np.zeros((len(data), 0), np.float32)
-    if encoder is not None:
-        emb = np.concatenate([cached_encode(encoder, g["text"].tolist(), "train") for g in groups])
     y = data["label"].map({lab: i for i, lab in enumerate(SENTIMENT_LABELS)}).to_numpy()
     strata = data["corpus"] + "/" + data["label"]
     # strata too small to split (tiny corpora) fall back to the label alone
@@ -284,7 +281,7 @@ def _adapter_text(r: dict) -> str:
     c, last = a["config"], a["history"][-1]
     return (
         f"Fine-tuned for sentiment with a LoRA adapter (`{ADAPTER}/`, PEFT; rank {c['rank']}, alpha {c['alpha']}, on "
-        f"the linear maps of layers {c['first_layer']}–11; {c['steps']} steps of {c['batch']} texts from the "
+        f"the linear maps of layer {c['first_layer']} and above; {c['steps']} steps of {c['batch']} texts from the "
         f"training part below, lr {c['lr']}; loss = cross-entropy of a linear probe + {c['anchor']} × (1 − cosine to "
         f"the base embedding of the same text), which keeps the space the touchpoint and aspect heads read close to "
         f"the base: last 1 − cos {last['drift']}; {a['seconds'] // 60} min on CPU), merged into the base weights at "
