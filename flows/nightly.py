@@ -145,10 +145,9 @@ def nightly(
         store.finish_run(run_id, "failed", message=repr(e)[:2000])
         raise
     with timer.stage("report"):
+        # the index covers the documents' text: unchanged documents, unchanged index
         if run["n_stored"] or run["n_updated"] or not store.search_indexed_at():
-            refresh_search(
-                store
-            )  # the index covers the documents' text: unchanged documents, unchanged index
+            refresh_search(store)
         publish_snapshot(store)
         summary = summarise(store, model, taxonomy, report_dir or str(Path(db).parent / "reports"))
     print(summary)

@@ -37,9 +37,7 @@ def merged_encoder(base: str, adapter: str | Path) -> str:
     fast as its base. Written to a temporary folder and renamed, so parallel workers never read half of it.
     """
     adapter = Path(adapter)
-    fp = _hash_files(
-        tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(adapter.iterdir()))
-    )
+    fp = _hash_files(sorted(adapter.iterdir()))
     out = settings.CACHE_DIR / "models" / f"{Path(base).name}+{adapter.name}-{fp}"
     if not (out / "config.json").exists():
         from peft import PeftModel
@@ -306,13 +304,16 @@ def encoder_fingerprint(path: str | Path) -> str:
     cfg = p / "config.json"
     if not cfg.exists():
         return str(path)
-    files = [cfg, *sorted(f for f in p.iterdir() if f.suffix in (".safetensors", ".bin"))]
-    return _hash_files(tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+    return _hash_files([cfg, *sorted(f for f in p.iterdir() if f.suffix in (".safetensors", ".bin"))])
+
+
+def _hash_files(files: Sequence[Path]) -> str:
+    """sha256 over the files' bytes (~0.5 s for e5-small), once per process per (path, size, mtime)."""
+    return _hash_stamped(tuple((str(f), (st := f.stat()).st_size, st.st_mtime_ns) for f in files))
 
 
 @functools.lru_cache(maxsize=16)
-def _hash_files(files: tuple[tuple[str, int, int], ...]) -> str:
-    """sha256 over the files' bytes (~0.5 s for e5-small), once per process per (path, size, mtime)."""
+def _hash_stamped(files: tuple[tuple[str, int, int], ...]) -> str:
     h = hashlib.sha256()
     for name, _, _ in files:
         with open(name, "rb") as f:

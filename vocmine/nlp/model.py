@@ -37,6 +37,13 @@ class ModelConfig:
     # a LoRA adapter folder inside the model folder, merged into the base encoder's weights at load
     adapter: str | None = None
 
+    def load_encoder(self, model_dir: Path | None = None) -> Encoder:
+        """The configured encoder; with ``model_dir``, the adapter the config names (a subfolder of it) merged in."""
+        adapter = model_dir / self.adapter if model_dir is not None and self.adapter else None
+        return Encoder.from_pretrained(
+            self.encoder, self.prefix, self.max_length, self.quantize, self.runtime, adapter=adapter
+        )
+
 
 class VocModel:
     """Sentiment and touchpoint classification over one shared encoder pass."""
@@ -71,14 +78,7 @@ class VocModel:
             config.quantize = quantize
         if runtime is not None:
             config.runtime = runtime
-        enc = Encoder.from_pretrained(
-            config.encoder,
-            prefix=config.prefix,
-            max_length=config.max_length,
-            quantize=config.quantize,
-            runtime=config.runtime,
-            adapter=path / config.adapter if config.adapter else None,
-        )
+        enc = config.load_encoder(path)
         tax = (
             taxonomy
             if isinstance(taxonomy, Taxonomy)

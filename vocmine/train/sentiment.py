@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,9 +92,8 @@ def training_set(
 ) -> TrainingSet:
     data = corpora.sentiment_training_set(root, seed=seed)
     data = data[data["corpus"].isin(use)]
-    groups = [g for _, g in data.groupby("corpus", sort=False)]
-    emb = np.concatenate([cached_encode(encoder, g["text"].tolist(), "train") for g in groups])
-    data = pd.concat(groups, ignore_index=True)
+    data = pd.concat([g for _, g in data.groupby("corpus", sort=False)], ignore_index=True)
+    emb = embed_training(encoder, data)
     y = data["label"].map({lab: i for i, lab in enumerate(SENTIMENT_LABELS)}).to_numpy()
     strata = data["corpus"] + "/" + data["label"]
     # strata too small to split (tiny corpora) fall back to the label alone
@@ -104,6 +103,12 @@ def training_set(
         np.arange(len(y)), test_size=holdout, random_state=seed, stratify=strata
     )
     return TrainingSet(data, emb, y, idx_tr, idx_ho)
+
+
+def embed_training(encoder: Encoder, data: pd.DataFrame) -> np.ndarray:
+    """Embeddings of the mix's texts, cached per corpus (``.cache/emb``)."""
+    groups = [g["text"].tolist() for _, g in data.groupby("corpus", sort=False)]
+    return np.concatenate([cached_encode(encoder, texts, "train") for texts in groups])
 
 
 def fit_head(spec: str, x: np.ndarray, y: np.ndarray, cfg: SentimentTrainConfig) -> Head:
@@ -189,7 +194,7 @@ def figures(model: VocModel, root: Path) -> list[Figure]:
     """Sentiment suite of ``vocmine evaluate``: the model's head beside the baseline on the five dev sets."""
     from vocmine.evaluate import Figure
 
-    frozen = load_encoder(model.config) if model.config.adapter else model.encoder
+    frozen = model.config.load_encoder() if model.config.adapter else model.encoder
     base = score_sets(baseline_head(training_set(frozen, root)), frozen, root)
     ours = score_sets(model.sentiment, model.encoder, root)
     return [
@@ -215,7 +220,7 @@ def train_sentiment(
     """Fit every candidate head, keep the best by mean per-corpus hold-out macro-F1, save it and the card."""
     cfg = cfg or SentimentTrainConfig()
     mcfg = ModelConfig()
-    base = load_encoder(mcfg)
+    base = mcfg.load_encoder()
     ts = base_ts = training_set(base, root, cfg.seed, cfg.holdout, cfg.corpora)
     encoder, adapter_log = base, None
     if cfg.adapter is not None:
@@ -230,8 +235,8 @@ def train_sentiment(
             cfg.adapter,
             base_name=mcfg.encoder,
         )
-        encoder = load_encoder(mcfg, out_dir)
-        ts = training_set(encoder, root, cfg.seed, cfg.holdout, cfg.corpora)
+        encoder = mcfg.load_encoder(out_dir)
+        ts = replace(base_ts, emb=embed_training(encoder, base_ts.data))  # same rows and split, adapted
     idx = ts.idx_train
     corpus = ts.data["corpus"].to_numpy()
     for name, times in cfg.oversample:
@@ -264,14 +269,6 @@ def train_sentiment(
     (out_dir / "training.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     (out_dir / "README.md").write_text(model_card(report, mcfg), encoding="utf-8")
     return report
-
-
-def load_encoder(mcfg: ModelConfig, model_dir: Path | None = None) -> Encoder:
-    """The config's encoder; with ``model_dir``, its adapter (if the config names one) merged in."""
-    adapter = model_dir / mcfg.adapter if model_dir is not None and mcfg.adapter else None
-    return Encoder.from_pretrained(
-        mcfg.encoder, mcfg.prefix, mcfg.max_length, mcfg.quantize, mcfg.runtime, adapter=adapter
-    )
 
 
 def _adapter_text(r: dict) -> str:
