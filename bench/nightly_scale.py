@@ -30,17 +30,25 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 class RssSampler(threading.Thread):
-    """Samples this process's resident memory (MiB) twice a second."""
+    """Samples this process's resident memory (MiB) twice a second; ``live``: also appended to that CSV file
+    as it goes (seconds since the process started), so a run cut short still leaves its timeline."""
 
-    def __init__(self) -> None:
+    def __init__(self, live: Path | None = None) -> None:
         super().__init__(daemon=True)
         self.samples: list[tuple[float, float]] = []
         self.t0 = time.perf_counter()
         self.stop = threading.Event()
+        self.live = live
 
     def run(self) -> None:
+        f = self.live.open("w", buffering=1) if self.live else None
         while not self.stop.wait(0.5):
-            self.samples.append((time.perf_counter() - self.t0, rss_mib()))
+            sample = (time.perf_counter() - self.t0, rss_mib())
+            self.samples.append(sample)
+            if f:
+                f.write(f"{sample[0]:.1f},{sample[1]:.0f}\n")
+        if f:
+            f.close()
 
     def between(self, a: float, b: float) -> list[float]:
         return [r for t, r in self.samples if a <= t < b]
@@ -143,11 +151,18 @@ def main() -> None:
     ap.add_argument("--task-runner", default="local", help="local | dask | tcp://scheduler:8786")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=256)
+    ap.add_argument(
+        "--first-run-only",
+        action="store_true",
+        help="only run 1 and the no-input re-run: no bulk-copy figure (it reads every table into memory), "
+        "no reprocess (for 1M documents, whose run alone takes hours)",
+    )
     args = ap.parse_args()
 
     t_start = time.perf_counter()
     load_start = os.getloadavg()  # the machine is shared: a load above the core count slows every stage
-    sampler = RssSampler()
+    BENCH.mkdir(parents=True, exist_ok=True)
+    sampler = RssSampler(BENCH / f"nightly-scale-{args.docs}.rss-live.csv")
     sampler.start()
     data = args.data or BENCH / f"scale-{args.docs}"
     if not (data / "sources.yaml").exists():
@@ -200,24 +215,53 @@ def main() -> None:
     store_s = first["stages"].get("store", {}).get("seconds") or 0
     written = sum(rows.values())
 
-    bulk = bulk_write_rate(db)
+    run1 = {
+        "read": first["n_read"],
+        "documents": n_docs,
+        "segments": first["n_segments"],
+        "pain_points": first["n_pain_points"],
+        "wall_s": round(wall1, 1),
+        "docs_per_s": round(n_docs / wall1, 2),
+        "stages": per_stage(first["stages"], n_docs),
+        "encoder_share_of_wall": round(first["stages"].get("encoder", {}).get("seconds", 0) / wall1, 3),
+        "unique_segment_ratio": unique_segment_ratio(db),
+        "texts_encoded": first["stages"].get("encoder", {}).get("items", 0),
+        "rows_written": rows,
+        "store_rows_per_s": round(written / store_s) if store_s else None,
+        "rss_mib_peak_during_run": round(max(rss_run), 0) if rss_run else None,
+        "rss_mib_peak_per_quarter_of_batches": quarters,
+        "rss_mib_peak_report_stage": round(report_peak),
+    }
+    out = BENCH / f"nightly-scale-{args.docs}{'' if args.task_runner == 'local' else '-dask'}.json"
+    # written already now, and again at the end: at 1M documents what follows takes long
+    out.write_text(json.dumps({"docs_requested": args.docs, "run1": run1}, indent=2))
+    write_timeline(out.with_suffix(".rss.csv"), sampler, t1)
+    run1["duckdb_bulk_write"] = None if args.first_run_only else bulk_write_rate(db)
 
     t2 = time.perf_counter()
     again = nightly(**params)
     wall2 = time.perf_counter() - t2
 
-    tax = changed_taxonomy(BENCH / "taxonomy-bench.yaml")
-    model = load_model(str(settings.DEFAULT_MODEL_DIR), str(tax))  # the model reprocess will use (cached)
-    calls_before = model.encoder.calls  # after the taxonomy's own prototype phrases were embedded
-    t3 = time.perf_counter()
-    rep = reprocess(
-        db=str(db),
-        taxonomy=str(tax),
-        batch_size=args.batch_size,
-        task_runner=args.task_runner,
-        dask_workers=args.workers,
-    )
-    wall3 = time.perf_counter() - t3
+    reprocessed = None
+    if not args.first_run_only:
+        tax = changed_taxonomy(BENCH / "taxonomy-bench.yaml")
+        model = load_model(str(settings.DEFAULT_MODEL_DIR), str(tax))  # the model reprocess will use (cached)
+        calls_before = model.encoder.calls  # after the taxonomy's own prototype phrases were embedded
+        t3 = time.perf_counter()
+        rep = reprocess(
+            db=str(db),
+            taxonomy=str(tax),
+            batch_size=args.batch_size,
+            task_runner=args.task_runner,
+            dask_workers=args.workers,
+        )
+        reprocessed = {
+            "documents": rep["n_updated"],
+            "wall_s": round(time.perf_counter() - t3, 1),
+            "encoder_calls": model.encoder.calls - calls_before,
+            "encoder_stage_items": rep["stages"].get("encoder", {}).get("items", 0),
+            "stages": per_stage(rep["stages"], max(1, rep["n_updated"])),
+        }
     sampler.stop.set()
 
     result = {
@@ -227,46 +271,25 @@ def main() -> None:
         "loadavg_1_5_15_start": [round(x, 1) for x in load_start],
         "loadavg_1_5_15_end": [round(x, 1) for x in os.getloadavg()],
         "startup": startup,
-        "run1": {
-            "read": first["n_read"],
-            "documents": n_docs,
-            "segments": first["n_segments"],
-            "pain_points": first["n_pain_points"],
-            "wall_s": round(wall1, 1),
-            "docs_per_s": round(n_docs / wall1, 2),
-            "stages": per_stage(first["stages"], n_docs),
-            "encoder_share_of_wall": round(first["stages"].get("encoder", {}).get("seconds", 0) / wall1, 3),
-            "unique_segment_ratio": unique_segment_ratio(db),
-            "texts_encoded": first["stages"].get("encoder", {}).get("items", 0),
-            "rows_written": rows,
-            "store_rows_per_s": round(written / store_s) if store_s else None,
-            "duckdb_bulk_write": bulk,
-            "rss_mib_peak_during_run": round(max(rss_run), 0) if rss_run else None,
-            "rss_mib_peak_per_quarter_of_batches": quarters,
-            "rss_mib_peak_report_stage": round(report_peak),
-        },
+        "run1": run1,
         "rerun_no_new_input": {
             "read": again["n_read"],
             "stored": again["n_stored"],
             "wall_s": round(wall2, 2),
         },
-        "reprocess_new_taxonomy": {
-            "documents": rep["n_updated"],
-            "wall_s": round(wall3, 1),
-            "encoder_calls": model.encoder.calls - calls_before,
-            "encoder_stage_items": rep["stages"].get("encoder", {}).get("items", 0),
-            "stages": per_stage(rep["stages"], max(1, rep["n_updated"])),
-        },
+        "reprocess_new_taxonomy": reprocessed,
         "peak_rss_mib_process": round(peak_mib(), 0),
         "total_s": round(time.perf_counter() - t_start, 1),
     }
-    out = BENCH / f"nightly-scale-{args.docs}{'' if args.task_runner == 'local' else '-dask'}.json"
     out.write_text(json.dumps(result, indent=2))
-    with out.with_suffix(".rss.csv").open("w") as f:  # the whole RSS timeline, seconds since run 1 started
-        f.write(
-            "t_s,rss_mib\n" + "".join(f"{t - (t1 - sampler.t0):.1f},{r:.0f}\n" for t, r in sampler.samples)
-        )
+    write_timeline(out.with_suffix(".rss.csv"), sampler, t1)
     print(json.dumps(result, indent=2))
+
+
+def write_timeline(path: Path, sampler: RssSampler, t1: float) -> None:
+    """The whole RSS timeline so far, in seconds since run 1 started."""
+    rows = "".join(f"{t - (t1 - sampler.t0):.1f},{r:.0f}\n" for t, r in list(sampler.samples))
+    path.write_text("t_s,rss_mib\n" + rows)
 
 
 if __name__ == "__main__":

@@ -122,6 +122,8 @@ def test_v1_database_upgrades_without_losing_rows(tmp_path):
     fresh = Store(tmp_path / "fresh.duckdb")
     fresh.migrate()
     assert _columns(store).equals(_columns(fresh))
+    indexes = "SELECT table_name, index_name FROM duckdb_indexes() ORDER BY ALL"
+    assert store.query(indexes).equals(fresh.query(indexes))
     store.refresh_search_index()
     assert store.search("доставки")["doc_id"].tolist() == ["reviews:1"]
 

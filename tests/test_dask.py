@@ -96,9 +96,9 @@ def test_dask_cluster_matches_single_process(prefect_harness, sources, cluster, 
 
     # the model work ran on both workers, and each loaded the model exactly once for all its batches
     def loads():
-        from vocmine.nlp.model import load_model
+        from vocmine.nlp import model
 
-        info = load_model.cache_info()
+        info = model._load_model.cache_info()
         return info.misses, info.hits
 
     per_worker = client.run(loads)  # {worker: (loads, cache hits)}; every task calls load_model once

@@ -126,6 +126,9 @@ def test_reprocess_with_new_taxonomy_keeps_history(first_run, workdir):
     new_tax.write_text(yaml.safe_dump(tax, allow_unicode=True))
     old_versions = set(store.query("SELECT DISTINCT model_version FROM doc_model")["model_version"])
     vm = load_model(str(settings.DEFAULT_MODEL_DIR), str(new_tax))  # the instance the flow's tasks will use
+    # one copy of the weights per process: the nightly's model (same key however it is spelled) and this one
+    assert load_model(settings.DEFAULT_MODEL_DIR) is load_model(str(settings.DEFAULT_MODEL_DIR), None)
+    assert vm.encoder is load_model().encoder and vm is not load_model()
     calls_before = vm.encoder.calls
     res = reprocess(
         date_from="2026-11-02", date_to="2026-11-09", db=str(workdir / "v.duckdb"), taxonomy=str(new_tax)

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from vocmine.text import DEFAULT_KINDS, detect_persons, mask_pii
+from vocmine.text import DEFAULT_KINDS, PiiMatch, detect_persons, mask_pii, mask_pii_many
 from vocmine.text import names as names_mod
+from vocmine.text import pii as pii_mod
 
 CASES_FILE = Path(__file__).parent / "data" / "pii_cases.yaml"
 
@@ -176,3 +177,21 @@ def test_rules_still_work_without_natasha(
     with caplog.at_level(logging.WARNING, logger="vocmine.text.names"):
         assert mask_pii("Оператор Мария помогла, спасибо")[0] == "Оператор [PERSON] помогла, спасибо"
     assert "NER unavailable" in caplog.text
+
+
+def test_batched_masking_equals_text_by_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text stage masks a batch at once (one NER call): the same masks and spans as one text at a time."""
+    texts = [c["text"] for c in yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))["cases"]]
+    texts += ["", "Курьер Тимур опоздал, звонил с +7 916 123-45-67"]
+    assert mask_pii_many(texts) == [mask_pii(t) for t in texts]
+    calls: list[int] = []
+    markups = names_mod._ner_markups
+    monkeypatch.setattr(names_mod, "_ner_markups", lambda ts: calls.append(len(ts)) or markups(ts))
+    mask_pii_many(texts)
+    assert len(calls) == 1 and calls[0] > 1, "one NER call for the batch"
+
+    def persons(text: str) -> list[PiiMatch]:  # a replaced person detector runs text by text
+        return [PiiMatch("person", 0, 6)] if text.startswith("Курьер") else []
+
+    monkeypatch.setitem(pii_mod.DETECTORS, "person", persons)
+    assert mask_pii_many(texts[-1:])[0][0] == "[PERSON] Тимур опоздал, звонил с [PHONE]"

@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -264,3 +265,38 @@ def test_report_flow_writes_files_and_artifact(sample_run, tmp_path):
     assert done["week"] == "2026-10-12"
     assert (tmp_path / "report.html").stat().st_size > 100_000
     assert "Болевые точки" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+
+
+def test_themes_past_the_clustering_limit_keep_the_clusters():
+    """Above MAX_CLUSTERED candidates a sample is clustered and the rest join by average distance: same groups."""
+    from vocmine.report.themes import cluster
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(4, 64))
+    grouped = np.repeat(centres, 40, axis=0) + rng.normal(scale=0.05, size=(160, 64))
+    stray = rng.normal(size=(30, 64))  # far from the groups and from each other
+    emb = np.vstack([grouped, stray]).astype(np.float32)
+    group = np.repeat(np.arange(4), 40)
+    latest = np.zeros(len(emb), dtype=bool)
+    latest[150:170] = True  # the latest week's: always among the clustered ones
+
+    for labels in (cluster(emb), cluster(emb, latest, limit=60)):
+        g = labels[:160]
+        assert all(len(set(g[group == k])) == 1 for k in range(4)), "each group is one cluster"
+        assert len({g[group == k][0] for k in range(4)}) == 4, "and the groups stay apart"
+        strays = labels[160:]
+        assert not set(strays) & set(g), "no stray segment joins a group"
+    sampled = cluster(emb, latest, limit=60)
+    assert (sampled[150:170] >= 0).all(), "the latest week's candidates were clustered, not joined"
+    kept = sampled[160:][sampled[160:] >= 0]
+    assert len(set(kept)) == len(kept) < 30, "sampled strays stay singletons; the others join nothing (-1)"
+
+
+def test_report_themes_hold_past_the_clustering_limit(sample, report, monkeypatch):
+    from vocmine.report import themes
+
+    monkeypatch.setattr(themes, "MAX_CLUSTERED", 40)
+    capped = build_report(sample, Taxonomy.load())
+    assert capped.themes, "themes are still found when only part of the candidates are clustered"
+    for th in capped.themes:
+        assert th.size >= 3 and sum(th.weekly) == th.size

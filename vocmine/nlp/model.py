@@ -38,11 +38,27 @@ class ModelConfig:
     adapter: str | None = None
 
     def load_encoder(self, model_dir: Path | None = None) -> Encoder:
-        """The configured encoder; with ``model_dir``, the adapter the config names (a subfolder of it) merged in."""
-        adapter = model_dir / self.adapter if model_dir is not None and self.adapter else None
-        return Encoder.from_pretrained(
-            self.encoder, self.prefix, self.max_length, self.quantize, self.runtime, adapter=adapter
-        )
+        """The configured encoder; with ``model_dir``, the adapter the config names (a subfolder of it) merged in.
+
+        Without an adapter, models with the same encoder settings share one encoder in a process (a taxonomy
+        change is a second model, not a second copy of the weights); an adapter folder may be retrained in
+        place, so an adapted encoder is loaded anew.
+        """
+        if model_dir is not None and self.adapter:
+            return Encoder.from_pretrained(
+                self.encoder,
+                self.prefix,
+                self.max_length,
+                self.quantize,
+                self.runtime,
+                adapter=model_dir / self.adapter,
+            )
+        return _shared_encoder(self.encoder, self.prefix, self.max_length, self.quantize, self.runtime)
+
+
+@lru_cache(maxsize=4)
+def _shared_encoder(name: str, prefix: str, max_length: int, quantize: bool, runtime: str) -> Encoder:
+    return Encoder.from_pretrained(name, prefix, max_length, quantize, runtime)
 
 
 class VocModel:
@@ -132,7 +148,17 @@ class VocModel:
         return self.sentiment.predict_proba(emb)
 
 
+def load_model(
+    path: str | Path = str(settings.DEFAULT_MODEL_DIR), taxonomy: str | Path | None = None
+) -> VocModel:
+    """Process-wide model cache: a worker loads the encoder once, not per batch or per task.
+
+    ``load_model(p)`` and ``load_model(p, None)`` are one entry (a plain ``lru_cache`` keys them apart, and the
+    nightly run's report stage loaded a second copy of the model, ~1 GB).
+    """
+    return _load_model(str(path), str(taxonomy) if taxonomy else None)
+
+
 @lru_cache(maxsize=4)
-def load_model(path: str = str(settings.DEFAULT_MODEL_DIR), taxonomy: str | None = None) -> VocModel:
-    """Process-wide model cache: a worker loads the encoder once, not per batch or per task."""
+def _load_model(path: str, taxonomy: str | None) -> VocModel:
     return VocModel.from_pretrained(path, taxonomy)

@@ -2,7 +2,10 @@
 
 Input: the rows of the ``theme_candidates`` query (``queries.py``). Clustering is scikit-learn's agglomerative
 clustering (cosine distance, average linkage): it needs no number of clusters up front and leaves stray
-segments as singletons, which are dropped. Names: class-based TF-IDF (as in BERTopic) over the segments of
+segments as singletons, which are dropped. Its average linkage needs every pairwise distance (n²/2 of them), so
+past ``MAX_CLUSTERED`` candidates it clusters that many — the latest week's first, then a fixed-seed sample of
+the earlier ones — and each other candidate joins the cluster whose members are on average nearest, if that
+average is within ``MAX_DISTANCE`` (the same rule average linkage applies); memory stays bounded. Names: class-based TF-IDF (as in BERTopic) over the segments of
 each cluster, so a word is distinctive when it is frequent in one cluster and rare in the others.
 """
 
@@ -20,6 +23,7 @@ from vocmine.report.queries import Period
 
 MAX_DISTANCE = 0.12  # cosine distance inside a cluster (e5 vectors of unrelated short texts are ~0.2 apart)
 MIN_SIZE = 3  # segments in a theme
+MAX_CLUSTERED = 6000  # candidates clustered directly: 6,000 need 18M pairwise distances (144 MB)
 WORDS = 3  # distinctive words in a theme's name
 EXAMPLES = 3
 # Letters only, 3+: drops numbers, order ids and the [PHONE]-style PII placeholders' brackets.
@@ -38,16 +42,50 @@ def c_tf_idf(docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return tf * idf, vec.get_feature_names_out()
 
 
+def cluster(emb: np.ndarray, first: np.ndarray | None = None, limit: int | None = None) -> np.ndarray:
+    """Cluster label per row of ``emb`` (-1: joined no cluster). Above ``limit`` rows, the rows flagged in
+    ``first`` and then a fixed-seed sample are clustered, and the others join the nearest cluster on average."""
+    emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+    n, limit = len(emb), limit or MAX_CLUSTERED
+    if n <= limit:
+        return _agglomerative(emb)
+    first = np.zeros(n, dtype=bool) if first is None else first
+    head = np.flatnonzero(first)[:limit]
+    rest = np.flatnonzero(~first)
+    rng = np.random.default_rng(0)
+    picked = np.sort(np.concatenate([head, rng.choice(rest, limit - len(head), replace=False)]))
+    labels = np.full(n, -1)
+    labels[picked] = _agglomerative(emb[picked])
+    # for unit vectors, the mean cosine distance to a cluster's members is 1 - x · (their mean vector)
+    ids = np.unique(labels[picked])
+    means = np.stack([emb[picked][labels[picked] == c].mean(axis=0) for c in ids])
+    others = np.setdiff1d(np.arange(n), picked)
+    for i in range(0, len(others), 4096):  # bounded: 4,096 rows × clusters at a time
+        rows = others[i : i + 4096]
+        dist = 1.0 - emb[rows] @ means.T
+        best = dist.argmin(axis=1)
+        ok = dist[np.arange(len(rows)), best] <= MAX_DISTANCE
+        labels[rows[ok]] = ids[best[ok]]
+    return labels
+
+
+def _agglomerative(emb: np.ndarray) -> np.ndarray:
+    if len(emb) < 2:
+        return np.zeros(len(emb), dtype=int)
+    return AgglomerativeClustering(
+        n_clusters=None, distance_threshold=MAX_DISTANCE, metric="cosine", linkage="average"
+    ).fit_predict(emb)
+
+
 def find_themes(candidates: pd.DataFrame, period: Period) -> list[Theme]:
     """Clusters of at least ``MIN_SIZE`` candidates, largest first, with weekly counts and the emerging rule."""
     if len(candidates) < MIN_SIZE:
         return []
+    candidates = candidates.reset_index(drop=True)
     emb = np.stack([np.frombuffer(b, dtype="<f4") for b in candidates["embedding"]])
-    labels = AgglomerativeClustering(
-        n_clusters=None, distance_threshold=MAX_DISTANCE, metric="cosine", linkage="average"
-    ).fit_predict(emb)
-    df = candidates.assign(cluster=labels)
-    sizes = df["cluster"].value_counts()
+    latest = (pd.to_datetime(candidates["week"]) == pd.Timestamp(period.week_start)).to_numpy()
+    df = candidates.assign(cluster=cluster(emb, latest))
+    sizes = df.loc[df["cluster"] >= 0, "cluster"].value_counts()
     keep = [c for c in sizes.index if sizes[c] >= MIN_SIZE]
     if not keep:
         return []

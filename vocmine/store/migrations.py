@@ -45,7 +45,12 @@ def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5)
+def _v5_to_v6(con: duckdb.DuckDBPyConnection) -> None:
+    """An index on the stored embeddings' text hash: a batch's look-up reads only its rows, in any table size."""
+    con.execute("CREATE INDEX IF NOT EXISTS encoder_outputs_text_hash ON encoder_outputs (text_hash)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5, _v5_to_v6)
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration step"
 
 

@@ -5,7 +5,7 @@ The column meanings live in ``dictionary.py``; a new table or column needs an en
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 TABLES = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -143,6 +143,8 @@ CREATE TABLE IF NOT EXISTS encoder_outputs (
     run_id VARCHAR NOT NULL,
     PRIMARY KEY (encoder, text_hash)
 );
+-- look-ups by text hash alone use this index (an index scan per batch, not a scan of every stored embedding)
+CREATE INDEX IF NOT EXISTS encoder_outputs_text_hash ON encoder_outputs (text_hash);
 CREATE TABLE IF NOT EXISTS doc_model (
     doc_id VARCHAR PRIMARY KEY,
     model_version VARCHAR NOT NULL,

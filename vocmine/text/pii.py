@@ -225,9 +225,14 @@ def detect_snils(text: str) -> Iterator[PiiMatch]:
 
 def detect_persons(text: str) -> list[PiiMatch]:
     """Person names; see :mod:`vocmine.text.names` (imported on first use: it loads morphology and NER)."""
-    from vocmine.text.names import detect_persons as detect
+    return detect_persons_many([text])[0]
 
-    return detect(text)
+
+def detect_persons_many(texts: Sequence[str]) -> list[list[PiiMatch]]:
+    """:func:`detect_persons` over many texts, the NER model called once for all of them."""
+    from vocmine.text.names import detect_persons_many as detect
+
+    return detect(texts)
 
 
 # Order matters only to break ties between equally long overlapping matches.
@@ -242,6 +247,9 @@ DETECTORS: dict[str, Detector] = {
     "person": detect_persons,
 }
 DEFAULT_KINDS: tuple[str, ...] = tuple(DETECTORS)
+#: Detectors with a faster form over many texts (a model call per batch, not per text); a detector that
+#: ``register_detector`` puts in their place runs text by text.
+_MANY: dict[Detector, Callable[[Sequence[str]], list[list[PiiMatch]]]] = {detect_persons: detect_persons_many}
 
 
 def register_detector(kind: str, detector: Detector) -> None:
@@ -288,6 +296,19 @@ def find_pii(
     return resolve(found, priority=chosen)
 
 
+def find_pii_many(texts: Sequence[str], kinds: Collection[str] | None = None) -> list[list[PiiMatch]]:
+    """:func:`find_pii` of each text; detectors with a batched form (person names: NER) run once for all."""
+    chosen = check_kinds(kinds)
+    found: list[list[PiiMatch]] = [[] for _ in texts]
+    for kind in chosen:
+        det = DETECTORS[kind]
+        many = _MANY.get(det)
+        hits = many(texts) if many else [list(det(t)) if t else [] for t in texts]
+        for f, h in zip(found, hits, strict=True):
+            f.extend(h)
+    return [resolve(f, priority=chosen) for f in found]
+
+
 def apply_masks(text: str, matches: Sequence[PiiMatch]) -> str:
     """Replace each (non-overlapping, sorted) match with its placeholder."""
     out: list[str] = []
@@ -308,3 +329,12 @@ def mask_pii(
         return text, []
     matches = find_pii(text, kinds, extra)
     return (apply_masks(text, matches) if matches else text), matches
+
+
+def mask_pii_many(
+    texts: Sequence[str], kinds: Collection[str] | None = None
+) -> list[tuple[str, list[PiiMatch]]]:
+    """:func:`mask_pii` of each text, with :func:`find_pii_many`'s batched detectors."""
+    return [
+        ((apply_masks(t, m) if m else t), m) for t, m in zip(texts, find_pii_many(texts, kinds), strict=True)
+    ]

@@ -150,6 +150,12 @@ class _Toks:
         return sum(self.word[a:b])
 
 
+@lru_cache(maxsize=1)
+def shared_segmenter() -> Segmenter:
+    """The process's default segmenter: its spaCy pipelines are built once, not per batch (7% of a run's time)."""
+    return Segmenter()
+
+
 class Segmenter:
     """Splits texts into sentence/clause :class:`Segment` s; spaCy pipelines are built lazily per language."""
 
@@ -173,7 +179,9 @@ class Segmenter:
         """Segments of ``text`` in order, with offsets into ``text``; ``[]`` for empty text."""
         if not text or text.isspace():
             return []
-        return self._from_doc(doc_id, text, self._nlp(_pipeline_key(lang))(text), lang)
+        nlp = self._nlp(_pipeline_key(lang))
+        with nlp.memory_zone():
+            return self._from_doc(doc_id, text, nlp(text), lang)
 
     def segment_many(self, items: Iterable[tuple[str, str, str]]) -> Iterator[list[Segment]]:
         """Segment ``(doc_id, text, lang)`` items, yielding one list per item in input order.
@@ -189,9 +197,13 @@ class Segmenter:
                 if text and not text.isspace():
                     by_pipe.setdefault(_pipeline_key(lang), []).append(i)
             for key, idxs in by_pipe.items():
-                docs = self._nlp(key).pipe((chunk[i][1] for i in idxs), batch_size=_PIPE_BATCH)
-                for i, doc in zip(idxs, docs, strict=True):
-                    out[i] = self._from_doc(chunk[i][0], chunk[i][1], doc, chunk[i][2])
+                nlp = self._nlp(key)
+                # the strings of a zone's tokens leave the vocabulary with it: a long-lived pipeline (one per
+                # process, ``shared_segmenter``) would otherwise keep every order number and name it has seen
+                with nlp.memory_zone():
+                    docs = nlp.pipe((chunk[i][1] for i in idxs), batch_size=_PIPE_BATCH)
+                    for i, doc in zip(idxs, docs, strict=True):
+                        out[i] = self._from_doc(chunk[i][0], chunk[i][1], doc, chunk[i][2])
             yield from out
 
     def _from_doc(self, doc_id: str, text: str, doc: Doc, lang: str) -> list[Segment]:

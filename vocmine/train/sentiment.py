@@ -70,6 +70,12 @@ class SentimentTrainConfig:
     # aspects 0.724 (0.708); but the clause "Быстрая доставка," of the README's example turned neutral, and on
     # the sample data's phrase pools it was no better (accuracy 0.607 vs 0.608).
     adapter: AdapterTrainConfig | None = None
+    # The model runs its encoder with int8 weights (ModelConfig.quantize) and the head is fitted on those
+    # embeddings. Measured (2026-11-30, `vocmine train --int8` + `vocmine evaluate`): sentiment 0.624 / 0.613 /
+    # 0.525 / 0.509 / 0.826 (TARGETS order) against 0.632 / 0.610 / 0.518 / 0.520 / 0.839 fp32; touchpoints
+    # 0.572 / 0.718 / 0.630 / 0.832 / 0.880; aspects 0.714. Two English figures and the trained SemEval
+    # touchpoints lose more than 0.01, so the default stays fp32.
+    quantize: bool = False
 
 
 @dataclass
@@ -219,7 +225,7 @@ def train_sentiment(
 ) -> dict:
     """Fit every candidate head, keep the best by mean per-corpus hold-out macro-F1, save it and the card."""
     cfg = cfg or SentimentTrainConfig()
-    mcfg = ModelConfig()
+    mcfg = ModelConfig(quantize=cfg.quantize)
     base = mcfg.load_encoder()
     ts = base_ts = training_set(base, root, cfg.seed, cfg.holdout, cfg.corpora)
     encoder, adapter_log = base, None
