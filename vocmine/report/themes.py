@@ -2,11 +2,12 @@
 
 Input: the rows of the ``theme_candidates`` query (``queries.py``). Clustering is scikit-learn's agglomerative
 clustering (cosine distance, average linkage): it needs no number of clusters up front and leaves stray
-segments as singletons, which are dropped. Its average linkage needs every pairwise distance (n²/2 of them), so
-past ``MAX_CLUSTERED`` candidates it clusters that many — the latest week's first, then a fixed-seed sample of
-the earlier ones — and each other candidate joins the cluster whose members are on average nearest, if that
-average is within ``MAX_DISTANCE`` (the same rule average linkage applies); memory stays bounded. Names: class-based TF-IDF (as in BERTopic) over the segments of
-each cluster, so a word is distinctive when it is frequent in one cluster and rare in the others.
+segments as singletons, which are dropped. Its average linkage needs every pairwise distance (n²/2 of them),
+so past ``MAX_CLUSTERED`` candidates it clusters that many — the latest week's first, then a fixed-seed sample
+of the earlier ones — and each other candidate joins the cluster whose members are on average nearest, if that
+average is within ``MAX_DISTANCE`` (the rule average linkage applies); memory stays bounded. Names: class-based
+TF-IDF (as in BERTopic) over the segments of each cluster, so a word is distinctive when it is frequent in one
+cluster and rare in the others.
 """
 
 from __future__ import annotations
