@@ -57,9 +57,12 @@ def cluster(emb: np.ndarray, first: np.ndarray | None = None, limit: int | None 
     picked = np.sort(np.concatenate([head, rng.choice(rest, limit - len(head), replace=False)]))
     labels = np.full(n, -1)
     labels[picked] = _agglomerative(emb[picked])
-    # for unit vectors, the mean cosine distance to a cluster's members is 1 - x · (their mean vector)
-    ids = np.unique(labels[picked])
-    means = np.stack([emb[picked][labels[picked] == c].mean(axis=0) for c in ids])
+    # for unit vectors, the mean cosine distance to a cluster's members is 1 - x · (their mean vector);
+    # one pass over the sample for all the means (most clusters are singletons: thousands of them)
+    ids, member_of = np.unique(labels[picked], return_inverse=True)
+    means = np.zeros((len(ids), emb.shape[1]), dtype=emb.dtype)
+    np.add.at(means, member_of, emb[picked])
+    means /= np.bincount(member_of)[:, None]
     others = np.setdiff1d(np.arange(n), picked)
     for i in range(0, len(others), 4096):  # bounded: 4,096 rows × clusters at a time
         rows = others[i : i + 4096]
