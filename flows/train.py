@@ -18,8 +18,10 @@ from vocmine.train.sentiment import SentimentTrainConfig, train_sentiment
 
 
 @task(cache_policy=NO_CACHE)
-def train_head(out: str, data: str, adapter: bool, int8: bool) -> dict:
-    cfg = SentimentTrainConfig(adapter=AdapterTrainConfig() if adapter else None, quantize=int8)
+def train_head(out: str, data: str, adapter: bool, adapter_from: str | None, int8: bool) -> dict:
+    cfg = SentimentTrainConfig(
+        adapter=AdapterTrainConfig() if adapter else None, adapter_from=adapter_from, quantize=int8
+    )
     return train_sentiment(Path(out), Path(data), cfg)
 
 
@@ -33,15 +35,17 @@ def train(
     out: str = str(settings.DEFAULT_MODEL_DIR),
     data: str = str(settings.SHARED_DATA_DIR),
     adapter: bool = False,
+    adapter_from: str | None = None,
     int8: bool = False,
 ) -> dict:
     """Returns the training report (also written to ``<out>/training.json``).
 
-    ``adapter``: fine-tune the encoder with a LoRA adapter first (about 15 more minutes on 2 CPU cores); the
-    aspect head, which reads the encoder's token states, is then retrained on the adapted encoder.
+    ``adapter``: fine-tune the encoder with a LoRA adapter first (minutes on a GPU, hours on 2 CPU cores), or
+    use the trained adapter folder ``adapter_from``; the aspect head, which reads the encoder's token states, is
+    then retrained on the adapted encoder.
     """
-    report = train_head(out, data, adapter, int8)
-    if adapter:
+    report = train_head(out, data, adapter, adapter_from, int8)
+    if adapter or adapter_from:
         report["aspects"] = train_aspect_head(out, data)
     for name, score in report["dev_scores"].items():
         print(f"{name:45s} {score:.4f}")

@@ -12,7 +12,7 @@ import torch
 
 from vocmine import settings
 from vocmine.nlp.encoder import Encoder, encoder_fingerprint, merged_encoder
-from vocmine.train.adapter import AdapterTrainConfig, train_adapter
+from vocmine.train.adapter import TRAINING_LOG, AdapterTrainConfig, read_training_log, train_adapter
 
 WORDS = [
     "good",
@@ -62,7 +62,7 @@ def tiny_bert(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def adapter(tiny_bert, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("adapter") / "encoder-adapter"
-    cfg = AdapterTrainConfig(steps=40, batch=8, first_layer=2, warmup=5, lr=5e-3)
+    cfg = AdapterTrainConfig(steps=40, batch=8, rank=8, alpha=16, first_layer=2, warmup=5, lr=5e-3)
     log = train_adapter(
         str(tiny_bert), TEXTS, LABELS, np.arange(len(TEXTS)), out, cfg=cfg, log=lambda *_: None
     )
@@ -71,7 +71,12 @@ def adapter(tiny_bert, tmp_path_factory) -> tuple[Path, dict]:
 
 def test_training_writes_a_small_lora_adapter_of_the_upper_layers(adapter):
     out, log = adapter
-    assert {p.name for p in out.iterdir()} == {"adapter_config.json", "adapter_model.safetensors"}
+    assert {p.name for p in out.iterdir()} == {
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        TRAINING_LOG,
+    }
+    assert read_training_log(out) == json.loads(json.dumps(log))
     conf = json.loads((out / "adapter_config.json").read_text())
     assert conf["r"] == 8 and conf["layers_to_transform"] == [2, 3]
     from safetensors.numpy import load_file
@@ -138,3 +143,52 @@ def test_a_model_folder_names_its_adapter_and_carries_it(tiny_bert, adapter, tmp
     vm.save_pretrained(tmp_path / "copy")  # the adapter travels with the model
     assert (tmp_path / "copy" / ADAPTER / "adapter_model.safetensors").exists()
     assert VocModel.from_pretrained(tmp_path / "copy").encoder_id == vm.encoder_id
+
+
+def test_training_from_a_trained_adapter_fits_the_head_on_the_adapted_embeddings(
+    tiny_bert, adapter, tmp_path, monkeypatch
+):
+    """`vocmine train --adapter-from DIR` (an adapter trained elsewhere, e.g. on a GPU): the adapter is copied into
+    the model folder with its log, and the head is fitted on the adapted encoder's embeddings, not the base's."""
+    import functools
+
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    from vocmine.nlp.model import ADAPTER, ModelConfig
+    from vocmine.records import SENTIMENT_LABELS
+    from vocmine.train import sentiment
+
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
+    y = np.tile(LABELS, 2)
+    y[[i for i, t in enumerate(TEXTS * 2) if t.split()[1] in ("the", "is", "was")]] = 1
+    data = pd.DataFrame({"text": TEXTS * 2, "label": [SENTIMENT_LABELS[i] for i in y], "lang": "en"})
+    data["corpus"] = "toy"
+    tr, ho = train_test_split(np.arange(len(y)), test_size=0.25, random_state=0, stratify=y)
+    monkeypatch.setattr(sentiment, "training_mix", lambda *a, **k: (data, y, tr, ho))
+    embedded = []
+
+    def embed(encoder, d):
+        embedded.append(encoder.name)
+        return encoder.encode(d["text"].tolist())
+
+    monkeypatch.setattr(sentiment, "embed_training", embed)
+    monkeypatch.setattr(sentiment, "evaluate_head", lambda head, encoder, root=None: {"toy dev": 0.5})
+    monkeypatch.setattr(
+        sentiment, "ModelConfig", functools.partial(ModelConfig, encoder=str(tiny_bert), runtime="torch")
+    )
+    out = tmp_path / "model"
+    cfg = sentiment.SentimentTrainConfig(adapter=None, adapter_from=str(adapter[0]))
+    report = sentiment.train_sentiment(out, None, cfg)
+
+    assert json.loads((out / "vocmine.json").read_text())["adapter"] == ADAPTER
+    assert (out / ADAPTER / "adapter_model.safetensors").read_bytes() == (
+        adapter[0] / "adapter_model.safetensors"
+    ).read_bytes()
+    assert report["adapter"] == read_training_log(adapter[0])
+    merged = merged_encoder(str(tiny_bert), out / ADAPTER)
+    assert embedded == [
+        str(tiny_bert),
+        merged,
+    ]  # the base (baseline), then the adapted encoder the head reads
+    assert "rank 8" in (out / "README.md").read_text()

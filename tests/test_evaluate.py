@@ -71,7 +71,37 @@ def shared(tmp_path_factory):
     _write(
         root / "cedr/train.csv", [("Я так рад", "joy"), ("Мне страшно", "fear"), ("Идёт дождь", "no_emotion")]
     )
+    for d in ("rest", "car"):
+        rows = [(f"{t} ({d})", lab) for t, lab in REVIEW_TERMS]
+        _write(root / f"sentirueval2015_absa/{d}_train_aspect_terms.csv", rows, type=REVIEW_TYPES)
     return root
+
+
+#: (sentence, term polarity) rows of SentiRuEval-2015 reviews' aspect terms, with each term's type
+REVIEW_TERMS = [
+    ("Кухня понравилась!", "positive"),
+    ("Кухня понравилась!", "positive"),
+    ("Официант грубил, но кофе отличный.", "negative"),
+    ("Официант грубил, но кофе отличный.", "positive"),
+    ("Заказали пасту.", "neutral"),
+    ("Ждали час, суп холодный.", "negative"),
+    ("Ждали час, суп холодный.", "positive"),
+]
+REVIEW_TYPES = ["explicit", "implicit", "explicit", "explicit", "explicit", "explicit", "fct"]
+
+
+def test_review_sentences_take_their_terms_polarity_when_they_agree(shared):
+    df = corpora.review_sentences(shared, "train")
+    # mixed polarities dropped; a bare fact ("fct") does not vote; rest and car files both read
+    expected = {
+        "Кухня понравилась!": "positive",
+        "Заказали пасту.": "neutral",
+        "Ждали час, суп холодный.": "negative",
+    }
+    assert dict(zip(df["text"], df["label"], strict=True)) == {
+        f"{t} ({d})": lab for d in ("rest", "car") for t, lab in expected.items()
+    }
+    assert len(df) == 6 and set(df["lang"]) == {"ru"}
 
 
 @pytest.fixture()

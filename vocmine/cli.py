@@ -67,8 +67,17 @@ def train(
     data: Annotated[Path, typer.Option(help="Folder of the public corpora.")] = settings.SHARED_DATA_DIR,
     adapter: Annotated[
         bool,
-        typer.Option(help="Fine-tune the encoder with a LoRA adapter first (then retrain the aspect head)."),
+        typer.Option(
+            help="Fine-tune the encoder with a LoRA adapter first, then retrain the aspect head on it (minutes on "
+            "a GPU, hours on 2 CPU cores)."
+        ),
     ] = False,
+    adapter_from: Annotated[
+        Path | None,
+        typer.Option(
+            help="Use this trained adapter folder instead of training one (e.g. one trained on a GPU)."
+        ),
+    ] = None,
     int8: Annotated[
         bool, typer.Option(help="Run the encoder with int8 weights and fit the head on its embeddings.")
     ] = False,
@@ -77,7 +86,13 @@ def train(
     _quiet_prefect()
     from flows.train import train as train_flow
 
-    train_flow(out=str(out), data=str(data), adapter=adapter, int8=int8)
+    train_flow(
+        out=str(out),
+        data=str(data),
+        adapter=adapter,
+        adapter_from=str(adapter_from) if adapter_from else None,
+        int8=int8,
+    )
     typer.echo(f"model written to {out}; run `vocmine evaluate` for the full figures")
 
 

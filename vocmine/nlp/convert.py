@@ -48,7 +48,8 @@ def dequantize_q4_0(raw: np.ndarray, n: int) -> np.ndarray:
     return (w * blocks["d"].astype(np.float32)[:, None]).reshape(n)
 
 
-def read_e5_image(path: Path) -> E5Image:
+def read_e5_image(path: Path, dequantize: bool = True) -> E5Image:
+    """Parse an ``E5S1`` file; with ``dequantize=False`` the Q4_0 tensors stay raw blocks (``uint8``)."""
     b = path.read_bytes()
     if b[:4] != b"E5S1":
         raise ValueError(f"{path}: not an E5S1 model file")
@@ -85,7 +86,10 @@ def read_e5_image(path: Path) -> E5Image:
         n, off, nbytes = struct.unpack_from("<IQQ", b, o)
         o += 20
         raw = np.frombuffer(b, np.uint8, nbytes, off)
-        tensors[name] = dequantize_q4_0(raw, n) if dtype == 1 else raw.view("<f4").copy()
+        if dtype != 1:
+            tensors[name] = raw.view("<f4").copy()
+        else:
+            tensors[name] = dequantize_q4_0(raw, n) if dequantize else raw.copy()
     config = dict(hidden=h, layers=nl, heads=nh, ff=ff, vocab=voc, max_pos=maxp, type_vocab=tvs, eps=eps)
     special = dict(bos=bos, eos=eos, pad=pad, unk=unk)
     return E5Image(config, pieces, scores, special, tensors)

@@ -13,7 +13,7 @@ import numpy as np
 
 from vocmine import settings
 from vocmine.nlp.aspects import AspectPolarity
-from vocmine.nlp.encoder import Encoder, encoder_fingerprint
+from vocmine.nlp.encoder import Encoder, encoder_fingerprint, merged_encoder, resolve_encoder
 from vocmine.nlp.heads import Head, load_head
 from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead, TouchpointParams
 from vocmine.taxonomy import Taxonomy
@@ -40,20 +40,14 @@ class ModelConfig:
     def load_encoder(self, model_dir: Path | None = None) -> Encoder:
         """The configured encoder; with ``model_dir``, the adapter the config names (a subfolder of it) merged in.
 
-        Without an adapter, models with the same encoder settings share one encoder in a process (a taxonomy
-        change is a second model, not a second copy of the weights); an adapter folder may be retrained in
-        place, so an adapted encoder is loaded anew.
+        Models with the same encoder settings share one encoder in a process (a taxonomy change is a second model,
+        not a second copy of the weights). An adapted encoder is keyed by its merged folder, whose name hashes the
+        adapter's files, so an adapter retrained in place is loaded anew.
         """
+        name = self.encoder
         if model_dir is not None and self.adapter:
-            return Encoder.from_pretrained(
-                self.encoder,
-                self.prefix,
-                self.max_length,
-                self.quantize,
-                self.runtime,
-                adapter=model_dir / self.adapter,
-            )
-        return _shared_encoder(self.encoder, self.prefix, self.max_length, self.quantize, self.runtime)
+            name = merged_encoder(resolve_encoder(self.encoder), model_dir / self.adapter)
+        return _shared_encoder(name, self.prefix, self.max_length, self.quantize, self.runtime)
 
 
 @lru_cache(maxsize=4)

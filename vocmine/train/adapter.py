@@ -1,10 +1,10 @@
 """Fine-tune the base encoder for sentiment with a LoRA adapter (PEFT), kept close to the base embedding space.
 
-Only the adapter ships (about 1 MB: low-rank deltas of the upper layers' linear maps); at load it is merged into
+Only the adapter ships (about 10 MB: low-rank deltas of every layer's linear maps); at load it is merged into
 the base weights (``encoder.merged_encoder``), so inference costs exactly what the base costs. The loss is
 cross-entropy of a linear probe on the pooled embedding plus an *anchor* term, ``1 - cos(adapted, base)`` of the
 same text: the touchpoint classifier and the aspect head read the same embeddings, and the anchor keeps their
-zero-shot similarity space where the taxonomy's examples were written for it.
+zero-shot similarity space where the taxonomy's examples were written for it. Runs on a GPU when there is one.
 """
 
 from __future__ import annotations
@@ -21,16 +21,25 @@ import numpy as np
 BERT_LINEAR = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
 
+#: the log ``train_adapter`` leaves beside the adapter (the model card quotes it)
+TRAINING_LOG = "training_log.json"
+
+
 @dataclass
 class AdapterTrainConfig:
+    """``vocmine train --adapter``'s settings, the best of a sweep on a GPU (bench/adapter_sweep.py, 9 settings,
+    bench/README.md) among those whose drift from the base stays small. 1,540 steps of 64 texts are 3 epochs of
+    the training part: 3.4 min on an H200; on 2 CPU cores expect hours (0.6 epoch of a rank-8 adapter of the
+    upper six layers took 15 min)."""
+
     seed: int = 13
-    rank: int = 8
-    alpha: int = 16
+    rank: int = 32
+    alpha: int = 64
     dropout: float = 0.05
-    first_layer: int = 6  # LoRA on layers first_layer… of 12: the lower half stays the base's
+    first_layer: int = 0  # LoRA on layers first_layer… of 12
     targets: tuple[str, ...] = BERT_LINEAR
-    steps: int = 700  # batches of ``batch`` texts: ~0.6 epoch of the training mix, ~15 min on 2 CPU cores
-    batch: int = 32
+    steps: int = 1540
+    batch: int = 64
     lr: float = 5e-4
     probe_lr: float = 2e-3
     warmup: int = 50
@@ -75,6 +84,9 @@ def train_adapter(
 
     cfg = cfg or AdapterTrainConfig()
     torch.manual_seed(cfg.seed)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    # bf16 autocast on a GPU (LoRA weights and optimiser state stay fp32); plain fp32 on CPU
+    autocast = torch.autocast("cuda", torch.bfloat16, enabled=device == "cuda")
     rng = np.random.default_rng(cfg.seed)
     tok = AutoTokenizer.from_pretrained(base)
     model = get_peft_model(
@@ -87,10 +99,13 @@ def train_adapter(
             layers_to_transform=list(range(cfg.first_layer, model_layers(base))),
             layers_pattern="layer",
         ),
-    )
-    probe = torch.nn.Linear(int(model.config.hidden_size), int(y.max()) + 1)
+    ).to(device)
+    probe = torch.nn.Linear(int(model.config.hidden_size), int(y.max()) + 1).to(device)
     counts = np.bincount(y[idx_train], minlength=probe.out_features)
-    weight = torch.tensor(len(idx_train) / (len(counts) * np.maximum(counts, 1)), dtype=torch.float32)
+    weight = torch.tensor(len(idx_train) / (len(counts) * np.maximum(counts, 1)), dtype=torch.float32).to(
+        device
+    )
+    labels = torch.tensor(np.asarray(y)).to(device)
     lora = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(
         [{"params": lora, "lr": cfg.lr}, {"params": probe.parameters(), "lr": cfg.probe_lr}],
@@ -110,13 +125,16 @@ def train_adapter(
             truncation=True,
             max_length=cfg.max_length,
             return_tensors="pt",
-        )
-        with torch.no_grad(), model.disable_adapter():
+        ).to(device)
+        with torch.no_grad(), model.disable_adapter(), autocast:
             model.eval()
-            anchor = mean_pool(model(**enc).last_hidden_state, enc["attention_mask"])
+            anchor = mean_pool(model(**enc).last_hidden_state.float(), enc["attention_mask"])
         model.train()
-        emb = mean_pool(model(**enc).last_hidden_state, enc["attention_mask"])
-        ce = F.cross_entropy(probe(F.normalize(emb, dim=-1) * 10), torch.from_numpy(y[idx]), weight=weight)
+        with autocast:
+            emb = mean_pool(model(**enc).last_hidden_state.float(), enc["attention_mask"])
+        ce = F.cross_entropy(
+            probe(F.normalize(emb, dim=-1) * 10), labels[torch.from_numpy(idx).to(device)], weight=weight
+        )
         drift = (1 - F.cosine_similarity(emb, anchor)).mean()
         loss = ce + cfg.anchor * drift
         opt.zero_grad()
@@ -136,7 +154,26 @@ def train_adapter(
     conf["base_model_name_or_path"] = base_name or base  # not this machine's cache path
     conf["target_modules"] = sorted(conf["target_modules"])  # a set in PEFT: a stable file for the same run
     (out / "adapter_config.json").write_text(json.dumps(conf, indent=2, sort_keys=True) + "\n")
-    return {"config": asdict(cfg), "seconds": round(time.time() - t0), "history": history}
+    report = {
+        "config": asdict(cfg),
+        "seconds": round(time.time() - t0),
+        "device": _device_name(device),
+        "history": history,
+    }
+    (out / TRAINING_LOG).write_text(json.dumps(report, indent=1) + "\n")
+    return report
+
+
+def read_training_log(adapter: Path) -> dict:
+    """The log ``train_adapter`` wrote beside an adapter (empty for an adapter made elsewhere)."""
+    f = adapter / TRAINING_LOG
+    return json.loads(f.read_text()) if f.exists() else {}
+
+
+def _device_name(device: str) -> str:
+    import torch
+
+    return torch.cuda.get_device_name() if device == "cuda" else "CPU"
 
 
 def mean_pool(hidden, mask):

@@ -49,6 +49,17 @@ def semeval_sentences(root: Path, lang: str, split: str, none_as_neutral: bool) 
     return _three(df, lang, mapping={"none": "neutral"} if none_as_neutral else None)
 
 
+def review_sentences(root: Path, split: str) -> pd.DataFrame:
+    """SentiRuEval-2015 restaurant and car reviews as sentence polarity: a sentence whose opinion terms (explicit or
+    implicit, not bare facts) all carry one polarity takes it; sentences with mixed polarities are dropped."""
+    parts = [read_corpus(root, f"sentirueval2015_absa/{d}_{split}_aspect_terms.csv") for d in ("rest", "car")]
+    df = pd.concat(parts, ignore_index=True)
+    df = df[df["label"].isin(["negative", "neutral", "positive"]) & (df["type"] != "fct")]
+    pol = df.groupby("text", sort=False)["label"].agg(set)
+    one = pol[pol.map(len) == 1]
+    return _three(pd.DataFrame({"text": one.index, "label": one.map(min).to_numpy()}), "ru")
+
+
 def tweeteval(root: Path, split: str = "val") -> pd.DataFrame:
     return _three(read_corpus(root, "tweeteval_sentiment/val.csv"), "en")
 
@@ -139,6 +150,7 @@ def sentiment_training_set(root: Path | None = None, seed: int = 13) -> pd.DataF
         "rusentitweet": rusentitweet(root, "train"),
         "semeval2016_ru": semeval_sentences(root, "ru", "train", none_as_neutral=True),
         "semeval2016_en": semeval_sentences(root, "en", "train", none_as_neutral=True),
+        "review_sentences": review_sentences(root, "train"),
         "cedr": cedr(root, "train"),
         "uci_sentiment": uci(root),
         "sst2": _at_most(sst2(root, "train"), 8000, seed),
