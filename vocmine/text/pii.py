@@ -287,21 +287,16 @@ def find_pii(
     text: str, kinds: Collection[str] | None = None, extra: Sequence[Detector] = ()
 ) -> list[PiiMatch]:
     """Run the registered detectors for ``kinds`` (default: all) plus ``extra``; resolve overlaps."""
-    chosen = check_kinds(kinds)
-    found: list[PiiMatch] = []
-    for kind in chosen:
-        found.extend(DETECTORS[kind](text))
-    for det in extra:
-        found.extend(det(text))
-    return resolve(found, priority=chosen)
+    return find_pii_many([text], kinds, extra)[0]
 
 
-def find_pii_many(texts: Sequence[str], kinds: Collection[str] | None = None) -> list[list[PiiMatch]]:
+def find_pii_many(
+    texts: Sequence[str], kinds: Collection[str] | None = None, extra: Sequence[Detector] = ()
+) -> list[list[PiiMatch]]:
     """:func:`find_pii` of each text; detectors with a batched form (person names: NER) run once for all."""
     chosen = check_kinds(kinds)
     found: list[list[PiiMatch]] = [[] for _ in texts]
-    for kind in chosen:
-        det = DETECTORS[kind]
+    for det in [DETECTORS[kind] for kind in chosen] + list(extra):
         many = _MANY.get(det)
         hits = many(texts) if many else [list(det(t)) if t else [] for t in texts]
         for f, h in zip(found, hits, strict=True):
@@ -325,16 +320,14 @@ def mask_pii(
     text: str, kinds: Collection[str] | None = None, extra: Sequence[Detector] = ()
 ) -> tuple[str, list[PiiMatch]]:
     """Mask PII in ``text``; return the masked text and the matches (offsets into the original text)."""
-    if not text:
-        return text, []
-    matches = find_pii(text, kinds, extra)
-    return (apply_masks(text, matches) if matches else text), matches
+    return mask_pii_many([text], kinds, extra)[0]
 
 
 def mask_pii_many(
-    texts: Sequence[str], kinds: Collection[str] | None = None
+    texts: Sequence[str], kinds: Collection[str] | None = None, extra: Sequence[Detector] = ()
 ) -> list[tuple[str, list[PiiMatch]]]:
     """:func:`mask_pii` of each text, with :func:`find_pii_many`'s batched detectors."""
     return [
-        ((apply_masks(t, m) if m else t), m) for t, m in zip(texts, find_pii_many(texts, kinds), strict=True)
+        ((apply_masks(t, m) if m else t), m)
+        for t, m in zip(texts, find_pii_many(texts, kinds, extra), strict=True)
     ]

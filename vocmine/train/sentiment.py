@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
@@ -26,6 +25,7 @@ from vocmine.records import SENTIMENT_LABELS
 from vocmine.train import corpora
 from vocmine.train.adapter import AdapterTrainConfig, read_training_log, train_adapter
 from vocmine.train.embcache import cached_encode
+from vocmine.train.scoring import dev_score, per_corpus_f1
 
 if TYPE_CHECKING:
     from vocmine.evaluate import Figure
@@ -167,14 +167,7 @@ def fit_head(spec: str, x: np.ndarray, y: np.ndarray, cfg: SentimentTrainConfig)
 def holdout_scores(head: Head, ts: TrainingSet) -> dict[str, float]:
     """Macro-F1 per corpus on the hold-out (over the labels the corpus has) and their mean."""
     pred = head.predict_proba(ts.emb[ts.idx_holdout]).argmax(1)
-    corpus = ts.data["corpus"].to_numpy()[ts.idx_holdout]
-    yh = ts.y[ts.idx_holdout]
-    out = {}
-    for c in dict.fromkeys(corpus):
-        m = corpus == c
-        out[c] = round(f1_score(yh[m], pred[m], average="macro", labels=sorted(set(yh[m]))), 4)
-    out["mean"] = round(float(np.mean(list(out.values()))), 4)
-    return out
+    return per_corpus_f1(ts.y[ts.idx_holdout], pred, ts.data["corpus"].to_numpy()[ts.idx_holdout])
 
 
 def score_sets(head: Head, encoder: Encoder, root: Path | None = None) -> dict[str, tuple[float, int]]:
@@ -187,17 +180,7 @@ def score_sets(head: Head, encoder: Encoder, root: Path | None = None) -> dict[s
         emb = document_embeddings(
             df["text"].tolist(), lambda t: cached_encode(encoder, t, "eval", progress=False)
         )
-        p = head.predict_proba(emb)
-        if name.startswith("SST-2"):
-            cols = [head.labels.index("negative"), head.labels.index("positive")]
-            pred = np.array(["negative", "positive"])[p[:, cols].argmax(1)]
-            scores[name] = (round(accuracy_score(df["label"], pred), 4), len(df))
-        else:
-            pred = np.array(head.labels)[p.argmax(1)]
-            scores[name] = (
-                round(f1_score(df["label"], pred, average="macro", labels=head.labels), 4),
-                len(df),
-            )
+        scores[name] = (dev_score(name, df["label"], head.predict_proba(emb), head.labels), len(df))
     return scores
 
 

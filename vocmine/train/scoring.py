@@ -1,0 +1,29 @@
+"""The sentiment figures' definitions, kept free of the NLP stack so a bare GPU machine computes them the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+
+
+def dev_score(name: str, gold: Sequence[str], proba: np.ndarray, labels: Sequence[str]) -> float:
+    """One dev set's figure: 3-class macro-F1, or binary accuracy for SST-2 (neutral ignored)."""
+    labels = list(labels)
+    if name.startswith("SST-2"):
+        cols = [labels.index("negative"), labels.index("positive")]
+        pred = np.array(["negative", "positive"])[proba[:, cols].argmax(1)]
+        return round(accuracy_score(gold, pred), 4)
+    pred = np.array(labels)[proba.argmax(1)]
+    return round(f1_score(gold, pred, average="macro", labels=labels), 4)
+
+
+def per_corpus_f1(y: np.ndarray, pred: np.ndarray, corpus: np.ndarray) -> dict[str, float]:
+    """Macro-F1 per corpus (over the labels the corpus has) and their mean."""
+    out = {}
+    for c in dict.fromkeys(corpus):
+        m = corpus == c
+        out[c] = round(f1_score(y[m], pred[m], average="macro", labels=sorted(set(y[m]))), 4)
+    out["mean"] = round(float(np.mean(list(out.values()))), 4)
+    return out
