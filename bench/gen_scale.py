@@ -87,19 +87,22 @@ def _detail(rng: random.Random, ru: bool) -> str:
     )
 
 
-def _rewrite_csv(path: Path, column: str, rng: random.Random) -> None:
+def _rewrite_csv(
+    path: Path, column: str, rng: random.Random, id_column: str, id_prefix: str, p: float
+) -> None:
     tmp = path.with_suffix(".tmp")
     with path.open(encoding="utf-8", newline="") as f, tmp.open("w", encoding="utf-8", newline="") as g:
         reader = csv.DictReader(f)
         w = csv.DictWriter(g, fieldnames=reader.fieldnames)
         w.writeheader()
         for row in reader:
-            row[column] = vary(row[column], rng)
+            row[column] = vary(row[column], rng, p)
+            row[id_column] = id_prefix + row[id_column]
             w.writerow(row)
     tmp.replace(path)
 
 
-def _rewrite_chats(path: Path, rng: random.Random) -> None:
+def _rewrite_chats(path: Path, rng: random.Random, id_prefix: str, p: float) -> None:
     tmp = path.with_suffix(".tmp")
     with path.open(encoding="utf-8") as f, tmp.open("w", encoding="utf-8") as g:
         for line in f:
@@ -110,7 +113,9 @@ def _rewrite_chats(path: Path, rng: random.Random) -> None:
                 continue
             for t in obj.get("turns", []):
                 if t.get("role") == "customer" and t.get("text"):
-                    t["text"] = vary(t["text"], rng)
+                    t["text"] = vary(t["text"], rng, p)
+            if isinstance(obj.get("conversation_id"), str):
+                obj["conversation_id"] = id_prefix + obj["conversation_id"]
             g.write(json.dumps(obj, ensure_ascii=False) + "\n")
     tmp.replace(path)
 
@@ -149,17 +154,28 @@ def _customer_texts(out: Path):
             yield from (t["text"] for t in turns if t.get("role") == "customer" and t.get("text"))
 
 
-def generate(docs: int, out: Path, seed: int = 11, variation: bool = True) -> dict:
+def generate(docs: int, out: Path, seed: int = 11, variation: bool = True, id_prefix: str = "") -> dict:
+    """``id_prefix`` keeps the ids of several generated parts apart (the generator numbers from 1 each time)."""
     if out.exists():
         shutil.rmtree(out)
     stats = generate_with_stats(out, scale=docs / DOCS_PER_SCALE, seed=seed)
-    if variation:
+    if variation or id_prefix:
         rng = random.Random(seed)
-        _rewrite_csv(out / "reviews.csv", "text", rng)
-        _rewrite_csv(out / "surveys.csv", "answer", rng)
-        _rewrite_chats(out / "chats.jsonl", rng)
+        p = 0.9 if variation else 0.0
+        _rewrite_csv(out / "reviews.csv", "text", rng, "review_id", id_prefix, p)
+        _rewrite_csv(out / "surveys.csv", "answer", rng, "respondent_id", id_prefix, p)
+        _rewrite_chats(out / "chats.jsonl", rng, id_prefix, p)
     shutil.copy(settings.SAMPLES_DIR / "sources.yaml", out / "sources.yaml")
     return {"records": dict(stats.files), **clause_stats(out)}
+
+
+def generate_pieces(docs: int, pieces: int, out: Path, seed: int = 11) -> list[dict]:
+    """``docs`` documents as ``pieces`` parts of equal size, ``out/piece-00`` …, each with its own seed, ids
+    (``P00-R000001`` …) and ``sources.yaml``: the batches of new feedback that successive nightly runs find."""
+    return [
+        {"piece": k, **generate(docs // pieces, out / f"piece-{k:02d}", seed + k, id_prefix=f"P{k:02d}-")}
+        for k in range(pieces)
+    ]
 
 
 def main() -> None:
@@ -168,9 +184,17 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="default: var/bench/scale-<docs>")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--no-variation", action="store_true", help="the generator's texts as they are")
+    ap.add_argument(
+        "--pieces", type=int, default=0, help="write the documents as this many parts (piece-NN/)"
+    )
     args = ap.parse_args()
     out = args.out or settings.PROJECT_DIR / "var" / "bench" / f"scale-{args.docs}"
-    print(json.dumps({"out": str(out), **generate(args.docs, out, args.seed, not args.no_variation)}))
+    if args.pieces:
+        print(
+            json.dumps({"out": str(out), "pieces": generate_pieces(args.docs, args.pieces, out, args.seed)})
+        )
+    else:
+        print(json.dumps({"out": str(out), **generate(args.docs, out, args.seed, not args.no_variation)}))
 
 
 if __name__ == "__main__":

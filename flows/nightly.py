@@ -144,12 +144,18 @@ def nightly(
     except BaseException as e:
         store.finish_run(run_id, "failed", message=repr(e)[:2000])
         raise
+    reports = Path(report_dir or Path(db).parent / "reports")
     with timer.stage("report"):
-        # the index covers the documents' text: unchanged documents, unchanged index
-        if run["n_stored"] or run["n_updated"] or not store.search_indexed_at():
-            refresh_search(store)
-        publish_snapshot(store)
-        summary = summarise(store, model, taxonomy, report_dir or str(Path(db).parent / "reports"))
+        changed = run["n_stored"] or run["n_updated"] or run["n_quarantined"]
+        if not changed and (reports / "summary.md").exists() and store.snapshot_is_current(run_id):
+            # nothing new: last run's snapshot and report stand (a re-run costs no copy of the file)
+            summary = f"Nothing new since the last published run: {store.snapshot_path} and {reports} stand."
+        else:
+            # the index covers the documents' text: unchanged documents, unchanged index
+            if run["n_stored"] or run["n_updated"] or not store.search_indexed_at():
+                refresh_search(store)
+            publish_snapshot(store)
+            summary = summarise(store, model, taxonomy, str(reports))
     print(summary)
     stages = timer.as_dict()
     print(f"stage seconds: {stages}")

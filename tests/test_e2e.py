@@ -87,8 +87,13 @@ def test_second_run_stores_nothing_new(first_run, workdir):
 
     _, store = first_run
     before = store.query("SELECT count(*) AS n FROM documents")["n"][0]
+    files = (store.snapshot_path, workdir / "reports" / "report.html")
+    published = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in files]
     again = nightly(sources=str(workdir / "samples" / "sources.yaml"), db=str(workdir / "v.duckdb"))
     assert again["n_stored"] == 0 and again["n_updated"] == 0 and again["n_read"] == 0
+    assert [(p.stat().st_ino, p.stat().st_mtime_ns) for p in files] == published, (
+        "nothing new: the snapshot is not copied again and the report stands"
+    )
     forced = nightly(
         sources=str(workdir / "samples" / "sources.yaml"), db=str(workdir / "v.duckdb"), force=True
     )

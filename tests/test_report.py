@@ -19,7 +19,7 @@ from vocmine.report import queries
 from vocmine.report.html import render_html
 from vocmine.report.markdown import render_markdown
 from vocmine.report.model import NoData, build_report, z_score
-from vocmine.report.queries import Filters
+from vocmine.report.queries import Filters, Rules
 from vocmine.store.db import Store
 from vocmine.taxonomy import Taxonomy
 
@@ -190,6 +190,19 @@ def test_new_themes_are_named_clusters_of_unassigned_complaints(report):
     assert report.themes, "the sample has negative remarks that fit no touchpoint"
 
 
+def test_the_report_shows_the_first_themes_and_counts_the_rest(sample, report):
+    r = build_report(sample, Taxonomy.load(), rules=Rules(top_themes=1))
+    assert len(r.themes) == len(report.themes) > 1 and r.top_themes == r.themes[:1]
+    order = [(not t.emerging, -t.complaints, -t.size) for t in r.themes]
+    assert order == sorted(order), "emerging first, then by complaints this week and size"
+    n, size = r.more_themes
+    assert (n, size) == (len(r.themes) - 1, sum(t.size for t in r.themes[1:])) and size > 0
+    md, html = render_markdown(r), render_html(r)
+    assert f"**{r.themes[0].name}**" in md and f"**{r.themes[1].name}**" not in md
+    assert f"…and {n} smaller themes ({size} remarks in the period)." in md
+    assert html.count('class="card theme"') == 1 and f"…and {n} smaller themes" in html
+
+
 def test_filters_and_russian_labels(sample, sql):
     r = build_report(sample, Taxonomy.load(), filters=Filters(sources=("surveys",)), lang="ru")
     n = sql("SELECT count(*) AS n FROM v_documents WHERE source = 'surveys' AND week = ?", [LAST_WEEK])["n"][
@@ -290,6 +303,23 @@ def test_themes_past_the_clustering_limit_keep_the_clusters():
     assert (sampled[150:170] >= 0).all(), "the latest week's candidates were clustered, not joined"
     kept = sampled[160:][sampled[160:] >= 0]
     assert len(set(kept)) == len(kept) < 30, "sampled strays stay singletons; the others join nothing (-1)"
+
+
+def test_theme_clusters_are_scikit_learns_average_linkage_cut():
+    """The BLAS distances + SciPy linkage give AgglomerativeClustering(cosine, average, distance_threshold)'s groups."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    from vocmine.report.themes import MAX_DISTANCE, _agglomerative
+
+    rng = np.random.default_rng(5)
+    emb = np.repeat(rng.normal(size=(25, 32)), 12, axis=0) + rng.normal(scale=0.12, size=(300, 32))
+    emb = (emb / np.linalg.norm(emb, axis=1, keepdims=True)).astype(np.float32)
+    ours = _agglomerative(emb)
+    theirs = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=MAX_DISTANCE, metric="cosine", linkage="average"
+    ).fit_predict(emb)
+    pairs = lambda labels: labels[:, None] == labels[None, :]  # noqa: E731 - same cluster, per pair of rows
+    assert 25 <= len(set(ours)) < 300 and (pairs(ours) == pairs(theirs)).all()
 
 
 def test_report_themes_hold_past_the_clustering_limit(sample, report, monkeypatch):

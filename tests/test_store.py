@@ -71,6 +71,25 @@ def test_quarantine_is_idempotent(store):
     assert store.run(run)["n_quarantined"] == 1
 
 
+def test_snapshot_is_current_until_the_live_file_holds_more(store, model):
+    assert not store.snapshot_is_current(), "no snapshot yet"
+    store.publish_snapshot()
+    assert store.snapshot_is_current()
+    idle = store.start_run("nightly", {}, model.version)
+    store.finish_run(idle, "completed")
+    assert store.snapshot_is_current(idle), "a run that changed nothing leaves the snapshot current"
+    failed = store.start_run("nightly", {}, model.version)
+    store.write_batch(Analyzer(model).analyse(_docs()[:1]), failed, model_info(model))
+    store.add_counts(failed, stored=1)
+    store.finish_run(failed, "failed")
+    later = store.start_run("nightly", {}, model.version)
+    assert not store.snapshot_is_current(later), "a failed run's committed batch is not in the snapshot yet"
+    store.publish_snapshot()
+    assert store.snapshot_is_current(later)
+    store.quarantine([Quarantined("reviews", "r.csv:3", "x", "bad rating")], later)
+    assert not store.snapshot_is_current(later), "the asking run's own quarantine rows count too"
+
+
 def test_query_is_read_only_and_binds_parameters(store):
     with pytest.raises(duckdb.Error):
         store.query("DELETE FROM documents")

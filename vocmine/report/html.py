@@ -194,11 +194,12 @@ mark { background: #fde2e1; padding: 0 2px; border-radius: 3px; }
 
 <h2>{{ t('themes') }}</h2>
 <div class="note">{{ t('themes_note') }}</div>
-{% for th in r.themes %}<div class="card theme"><span class="words">{{ th.name }}</span>{% if th.emerging %} <span class="flag">⚠</span>{% endif %}
+{% for th in r.top_themes %}<div class="card theme"><span class="words">{{ th.name }}</span>{% if th.emerging %} <span class="flag">⚠</span>{% endif %}
 <span class="note"> — {{ t('theme_line', size=th.size, n=th.complaints) }}</span> {{ spark(th.weekly) }}
 {% for v in th.examples %}<blockquote>{{ v.before }}<mark>{{ v.evidence }}</mark>{{ v.after }}
 <div class="meta">{{ v.source }} · {{ v.lang }} · {{ v.day }}</div></blockquote>{% endfor %}
 </div>{% else %}<p class="note">{{ t('no_themes') }}</p>{% endfor %}
+{% if r.more_themes[0] %}<p class="note">{{ t('more_themes', n=r.more_themes[0], size=r.more_themes[1]) }}</p>{% endif %}
 
 <h2>{{ t('journey') }}</h2>
 <div class="card"><div class="note">{{ t('journey_note') }}</div>{{ journey or '' }}</div>

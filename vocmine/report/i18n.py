@@ -74,6 +74,10 @@ LABELS: dict[str, dict[str, str]] = {
         "ru": "высказываний за период: {size}, на этой неделе: {n}",
     },
     "no_themes": {"en": "No new themes.", "ru": "Новых тем нет."},
+    "more_themes": {
+        "en": "…and {n} smaller themes ({size} remarks in the period).",
+        "ru": "…и ещё тем поменьше: {n} (высказываний за период: {size}).",
+    },
     "journey": {"en": "Customer-journey map", "ru": "Карта клиентского пути"},
     "journey_note": {
         "en": "Mentions this week by journey stage: size = volume, colour = net sentiment (red negative, green positive).",

@@ -107,13 +107,15 @@ def render_markdown(r: Report) -> str:
     out += [f"## {t('themes', lang)}", "", t("themes_note", lang), ""]
     if not r.themes:
         out += [t("no_themes", lang), ""]
-    for th in r.themes:
+    for th in r.top_themes:
         flag = " ⚠" if th.emerging else ""
         out += [
             f"**{th.name}**{flag} — {t('theme_line', lang, size=th.size, n=th.complaints)} `{sparkline(th.weekly)}`",
             "",
         ]
         out += [quote(v) + "\n" for v in th.examples]
+    if r.more_themes[0]:
+        out += [t("more_themes", lang, n=r.more_themes[0], size=r.more_themes[1]), ""]
     out += [f"## {t('journey', lang)}", "", t("journey_note", lang), ""]
     out.append(
         f"| {t('stage', lang)} | {t('touchpoint', lang)} | {t('mentions', lang)} | {t('negative', lang)} | "

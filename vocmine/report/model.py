@@ -132,13 +132,23 @@ class Report:
     generated_at: datetime
     headline: list[Metric]
     pain_points: list[PainPoint]  # every touchpoint with complaints in the window, by priority
-    themes: list[Theme]
+    themes: list[Theme]  # emerging first, then by complaints this week
     journey: list[JourneyCell]
     silent: list[SilentRow]
 
     @property
     def top(self) -> list[PainPoint]:
         return self.pain_points[: self.period.rules.top_n]
+
+    @property
+    def top_themes(self) -> list[Theme]:
+        return self.themes[: self.period.rules.top_themes]
+
+    @property
+    def more_themes(self) -> tuple[int, int]:
+        """(themes, remarks) past ``top_themes``: the report counts them instead of showing each."""
+        rest = self.themes[self.period.rules.top_themes :]
+        return len(rest), sum(t.size for t in rest)
 
     @property
     def emerging(self) -> list[Emerging]:

@@ -39,6 +39,7 @@ class Rules:
     z_threshold: float = 3.0  # ... and this many (over-dispersed Poisson) sd above its own history
     theme_max_score: float = 0.6  # a negative segment "fits no touchpoint well" below this best confidence
     top_n: int = 8
+    top_themes: int = 12  # new themes shown in full; the others are counted
 
 
 @dataclass(frozen=True)
@@ -370,7 +371,8 @@ call is a new session, so the `SET VARIABLE` lines go in the same call).
   embeddings (agglomerative, cosine distance, average linkage; clusters of at least 3 segments) and each
   cluster is named by its three most distinctive words (c-TF-IDF: a word's frequency in the cluster × log(1 +
   average words per cluster / the word's frequency over all clusters), stop words of spaCy's English and
-  Russian lists left out). Its weekly counts go through the same emerging rule.
+  Russian lists left out). Its weekly counts go through the same emerging rule. The report shows the first
+  `top_themes` (default 12) in full, emerging ones first and then by complaints this week, and counts the rest.
 - **Silent customers**: survey answers with a score and no text that are unhappy (NPS 0-6, CSAT 1-2, CES 1-3).
 - **Changes** in the headline: this week minus the weeks before (documents: minus the weekly average).
 """

@@ -1,8 +1,8 @@
 """New themes: negative segments that fit no touchpoint, clustered on their stored embeddings, named by c-TF-IDF.
 
-Input: the rows of the ``theme_candidates`` query (``queries.py``). Clustering is scikit-learn's agglomerative
-clustering (cosine distance, average linkage): it needs no number of clusters up front and leaves stray
-segments as singletons, which are dropped. Its average linkage needs every pairwise distance (n²/2 of them),
+Input: the rows of the ``theme_candidates`` query (``queries.py``). Clustering is SciPy's agglomerative
+clustering (cosine distance, average linkage, cut at ``MAX_DISTANCE``): it needs no number of clusters up front
+and leaves stray segments as singletons, which are dropped. Average linkage needs every pairwise distance (n²/2),
 so past ``MAX_CLUSTERED`` candidates it clusters that many — the latest week's first, then a fixed-seed sample
 of the earlier ones — and each other candidate joins the cluster whose members are on average nearest, if that
 average is within ``MAX_DISTANCE`` (the rule average linkage applies); memory stays bounded. Names: class-based
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import AgglomerativeClustering
+from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.feature_extraction.text import CountVectorizer
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
 from spacy.lang.ru.stop_words import STOP_WORDS as RU_STOP
@@ -74,52 +74,88 @@ def cluster(emb: np.ndarray, first: np.ndarray | None = None, limit: int | None 
 
 
 def _agglomerative(emb: np.ndarray) -> np.ndarray:
-    if len(emb) < 2:
-        return np.zeros(len(emb), dtype=int)
-    return AgglomerativeClustering(
-        n_clusters=None, distance_threshold=MAX_DISTANCE, metric="cosine", linkage="average"
-    ).fit_predict(emb)
+    """Average-linkage clusters of unit rows. The condensed cosine distances come from matrix products (BLAS),
+    a block of rows at a time: SciPy's own ``pdist(metric="cosine")`` takes ~8× as long (1.9 s for 4,300 rows)."""
+    n = len(emb)
+    if n < 2:
+        return np.zeros(n, dtype=int)
+    x = emb.astype(np.float64)
+    dist = np.empty(
+        n * (n - 1) // 2
+    )  # row i's distances to rows i+1.. follow each other, as linkage reads them
+    at = 0
+    for i in range(0, n - 1, 512):
+        block = 1.0 - x[i : i + 512] @ x[i:].T
+        for r, row in enumerate(block):
+            m = n - i - r - 1
+            dist[at : at + m] = row[r + 1 :]
+            at += m
+    np.clip(dist, 0.0, 2.0, out=dist)
+    # merges below the cut join a cluster: scikit-learn's distance_threshold, on the same SciPy linkage
+    return fcluster(linkage(dist, method="average"), t=MAX_DISTANCE, criterion="distance") - 1
 
 
 def find_themes(candidates: pd.DataFrame, period: Period) -> list[Theme]:
-    """Clusters of at least ``MIN_SIZE`` candidates, largest first, with weekly counts and the emerging rule."""
+    """Clusters of at least ``MIN_SIZE`` candidates with weekly counts and the emerging rule: emerging first,
+    then by complaints this week and size."""
     if len(candidates) < MIN_SIZE:
         return []
     candidates = candidates.reset_index(drop=True)
     emb = np.stack([np.frombuffer(b, dtype="<f4") for b in candidates["embedding"]])
-    latest = (pd.to_datetime(candidates["week"]) == pd.Timestamp(period.week_start)).to_numpy()
-    df = candidates.assign(cluster=cluster(emb, latest))
-    sizes = df.loc[df["cluster"] >= 0, "cluster"].value_counts()
-    keep = [c for c in sizes.index if sizes[c] >= MIN_SIZE]
-    if not keep:
+    week = pd.to_datetime(candidates["week"])
+    labels = cluster(emb, (week == pd.Timestamp(period.week_start)).to_numpy())
+    ids, sizes = np.unique(labels[labels >= 0], return_counts=True)
+    keep = ids[sizes >= MIN_SIZE]
+    if not len(keep):
         return []
-    groups = [df[df["cluster"] == c] for c in keep]
+    members = [np.flatnonzero(labels == c) for c in keep] if len(keep) < 64 else _members(labels, keep)
+    texts = candidates["text"].tolist()
     try:
-        weights, vocab = c_tf_idf([" ".join(g["text"]) for g in groups])
+        weights, vocab = c_tf_idf([" ".join(texts[i] for i in m) for m in members])
     except ValueError:  # nothing but stop words and numbers
         return []
     weeks, rules = [pd.Timestamp(w) for w in period.all_weeks], period.rules
-    themes = []
-    for g, w in zip(groups, weights, strict=True):
+    # weekly counts of every cluster at once: clusters × weeks of the period
+    counts = pd.crosstab(labels, week).reindex(index=keep, columns=weeks, fill_value=0).to_numpy()
+    picked = [_examples(emb, m, texts) for m in members]
+    rows = list(candidates.drop(columns="embedding").iloc[np.concatenate(picked)].itertuples())
+    themes, at = [], 0
+    for w, weekly, m, ex in zip(weights, counts.tolist(), members, picked, strict=True):
+        examples, at = [verbatim(r) for r in rows[at : at + len(ex)]], at + len(ex)
         words = [vocab[i] for i in np.argsort(-w)[:WORDS] if w[i] > 0]
         if not words:
             continue
-        weekly = [int(n) for n in pd.to_datetime(g["week"]).value_counts().reindex(weeks, fill_value=0)]
         mean, z = z_score(weekly)
-        # examples: the segments nearest the cluster's centre, so they show what the cluster is about
-        vecs = emb[g.index]
-        centre = vecs.mean(axis=0)
-        nearest = g.iloc[np.argsort(-(vecs @ centre))].drop_duplicates("text").head(EXAMPLES)
         themes.append(
             Theme(
                 words=words,
-                size=len(g),
+                size=len(m),
                 complaints=weekly[-1],
                 baseline_mean=round(mean, 2),
                 z=round(z, 2),
                 emerging=weekly[-1] >= rules.min_volume and z >= rules.z_threshold,
                 weekly=weekly,
-                examples=[verbatim(r) for r in nearest.itertuples()],
+                examples=examples,
             )
         )
-    return sorted(themes, key=lambda t: (-t.complaints, -t.size))
+    return sorted(themes, key=lambda t: (not t.emerging, -t.complaints, -t.size))
+
+
+def _members(labels: np.ndarray, keep: np.ndarray) -> list[np.ndarray]:
+    """Row numbers of each kept cluster, from one sort instead of one scan per cluster."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.concatenate([keep, keep + 1]))
+    return [order[a:b] for a, b in zip(bounds[: len(keep)], bounds[len(keep) :], strict=True)]
+
+
+def _examples(emb: np.ndarray, rows: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Up to ``EXAMPLES`` rows of one wording each, nearest the cluster's centre: they show what it is about."""
+    vecs = emb[rows]
+    out, seen = [], set()
+    for i in rows[np.argsort(-(vecs @ vecs.mean(axis=0)), kind="stable")]:
+        if texts[i] not in seen:
+            seen.add(texts[i])
+            out.append(i)
+            if len(out) == EXAMPLES:
+                break
+    return np.array(out, dtype=int)

@@ -62,6 +62,21 @@ _held: dict[str, _Held] = {}  # by resolved file path
 _held_lock = threading.Lock()
 
 
+def _state(con: duckdb.DuckDBPyConnection, ignore_run: str | None) -> tuple:
+    """What :meth:`Store.snapshot_is_current` compares: row counts, ``meta``, the runs that changed data."""
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name <> 'runs' ORDER BY 1"
+    ).fetchall()
+    counts = [(t, con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for (t,) in tables]
+    runs = con.execute(
+        "SELECT run_id, status, n_stored, n_updated, n_quarantined FROM runs "
+        "WHERE run_id IS DISTINCT FROM ? AND n_stored + n_updated + n_quarantined > 0 ORDER BY run_id",
+        [ignore_run],
+    ).fetchall()
+    return counts, runs, con.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
+
+
 def _arrow(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
     """The frame as an Arrow table (DuckDB scans it several times faster than object columns of a frame).
 
@@ -130,6 +145,17 @@ class Store:
         finally:
             tmp.unlink(missing_ok=True)
         return target
+
+    def snapshot_is_current(self, ignore_run: str | None = None) -> bool:
+        """Whether the published snapshot already holds what the live file holds: the same number of rows in
+        every table, the same ``meta`` values and the same runs that changed data (``ignore_run``, the asking
+        run, and runs that changed nothing aside). A run that changed nothing then need not copy the file
+        again: at a million documents that is gigabytes, and the same report."""
+        if not self.snapshot_path.exists():
+            return False
+        reader = Store(self.path, snapshot=True)
+        with self.connect(read_only=True) as live, reader.connect(read_only=True) as snap:
+            return _state(live, ignore_run) == _state(snap, ignore_run)
 
     @contextmanager
     def writing(self) -> Iterator[Store]:
