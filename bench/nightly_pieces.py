@@ -71,6 +71,33 @@ def totals(pieces: list[dict]) -> dict:
     }
 
 
+def table(ledger: dict) -> str:
+    """The ledger as the Markdown table of bench/README.md: one row per piece, then the totals."""
+    keys = ("text", "encoder", "heads", "store", "report")
+    head = (
+        "| piece | documents before | documents | wall | docs/s | encoder share | "
+        + " | ".join(f"{k} s" for k in keys)
+        + " | peak RSS per quarter of the batches | report stage peak | database after |"
+    )
+    rows = [head, "|" + "---:|" * 6 + "---:|" * len(keys) + "---|---:|---:|"]
+    for p in sorted(ledger["pieces"], key=lambda p: p["piece"]):
+        secs = " | ".join(f"{p['stages'].get(k, {}).get('seconds', 0):,.1f}" for k in keys)
+        quarters = " / ".join(f"{q:,}" for q in p["rss_mib_peak_per_quarter_of_batches"])
+        rows.append(
+            f"| {p['piece']} | {p['documents_before']:,} | {p['documents']:,} | {p['wall_s']:,.1f} s | "
+            f"{p['docs_per_s']} | {p['encoder_share_of_wall']:.1%} | {secs} | {quarters} MiB | "
+            f"{p['rss_mib_peak_report_stage']:,} MiB | {p['db_mib_after']:,} MiB |"
+        )
+    t = ledger.get("totals") or totals(ledger["pieces"])
+    secs = " | ".join(f"{t['stages'].get(k, {}).get('seconds', 0):,.1f}" for k in keys)
+    rows.append(
+        f"| **all** | | **{t['documents']:,}** | **{t['wall_s']:,.1f} s** | {t['docs_per_s']} | "
+        f"{t['encoder_share_of_wall']:.1%} | {secs} | max {t['rss_mib_peak_of_batches']:,} MiB | "
+        f"{t['rss_mib_peak_report_stage']:,} MiB | |"
+    )
+    return "\n".join(rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1_000_000)
@@ -78,7 +105,13 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--hours", type=float, default=None, help="start no piece after this many hours")
     ap.add_argument("--fresh", action="store_true", help="drop the ledger and the database and start over")
+    ap.add_argument(
+        "--table", action="store_true", help="print the ledger as bench/README.md's table, run nothing"
+    )
     args = ap.parse_args()
+    if args.table:
+        print(table(json.loads((BENCH / f"nightly-pieces-{args.docs}.json").read_text())))
+        return
 
     t_start = time.perf_counter()
     BENCH.mkdir(parents=True, exist_ok=True)
