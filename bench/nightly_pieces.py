@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import time
 from datetime import UTC, datetime
 
@@ -138,6 +139,10 @@ def main() -> None:
         }
     )
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    # pieces may run in several sessions, on different code: each records the commit it ran
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=settings.PROJECT_DIR
+    ).stdout.strip()
     sampler = RssSampler(BENCH / f"nightly-pieces-{args.docs}.rss-{stamp}.csv")
     sampler.start()
 
@@ -163,6 +168,7 @@ def main() -> None:
                 "piece": k,
                 "finished_at": f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}",
                 "process": stamp,
+                "commit": commit,
                 "loadavg_1_5_15_start": [round(x, 1) for x in load],
                 "documents_before": before,
                 "db_mib_before": round(size_before / 2**20),

@@ -322,6 +322,19 @@ def test_theme_clusters_are_scikit_learns_average_linkage_cut():
     assert 25 <= len(set(ours)) < 300 and (pairs(ours) == pairs(theirs)).all()
 
 
+def test_theme_candidates_take_the_embeddings_of_the_encoder_that_embedded_most():
+    from vocmine.report.model import with_embeddings
+
+    class Stored:
+        def stored_embeddings(self, hashes):
+            v = np.ones(4, dtype=np.float32)
+            return {"new": {"a": v, "b": v}, "old": {"a": 2 * v, "b": 2 * v, "c": 2 * v}}
+
+    cands = pd.DataFrame({"doc_id": ["d1", "d2", "d3", "d4"], "text_hash": ["a", "b", "c", "d"]})
+    got = with_embeddings(Stored(), cands)
+    assert got["doc_id"].tolist() == ["d1", "d2", "d3"] and all((e == 2).all() for e in got["embedding"])
+
+
 def test_report_themes_hold_past_the_clustering_limit(sample, report, monkeypatch):
     from vocmine.report import themes
 

@@ -9,7 +9,7 @@ import pytest
 
 from vocmine import settings
 from vocmine.nlp.model import VocModel
-from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead, TouchpointParams
+from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead, TouchpointParams, match_form
 from vocmine.taxonomy import Taxonomy
 from vocmine.train.touchpoints import (
     EVAL_TAXONOMIES,
@@ -199,3 +199,38 @@ def test_zero_shot_calibration_from_the_taxonomy(model):
         mams.taxonomy, model.encoder, TouchpointParams(center=0.9, relative_margin=0.0)
     )
     assert (fixed.center, fixed.margin) == (0.9, 0.0)
+
+
+def test_keyword_hits_are_the_first_keyword_of_each_touchpoint_found(model):
+    """The form index gives what a scan of every keyword in the taxonomy's order gives."""
+    tp = model.touchpoints
+    forms = sorted({p for kws in tp.keywords for _, parts in kws for p in parts})
+    phrases = [parts for kws in tp.keywords for _, parts in kws if len(parts) > 1]
+    rng = np.random.default_rng(1)
+    segments = []
+    for _ in range(400):
+        seg = list(rng.choice([*forms, "и", "the", "заказ", "ok"], size=rng.integers(1, 9)))
+        if phrases and rng.random() < 0.5:  # a phrase, whole or with its words swapped
+            words = list(phrases[rng.integers(len(phrases))])
+            seg[rng.integers(len(seg)) :] = words if rng.random() < 0.7 else words[::-1]
+        segments.append(seg)
+
+    def scan(lemmas: list[str]) -> list[str | None]:
+        seg = [match_form(w) for w in lemmas]
+        text = " " + " ".join(seg) + " "
+        return [
+            next(
+                (
+                    kw
+                    for kw, parts in kws
+                    if (len(parts) == 1 and parts[0] in seg)
+                    or (len(parts) > 1 and f" {' '.join(parts)} " in text)
+                ),
+                None,
+            )
+            for kws in tp.keywords
+        ]
+
+    hits = tp.keyword_hits(segments)
+    assert hits == [scan(s) for s in segments]
+    assert sum(h is not None for row in hits for h in row) > 400, "the segments do hit keywords"

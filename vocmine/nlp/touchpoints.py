@@ -95,6 +95,14 @@ class TouchpointClassifier:
             [(kw, keyword_forms(kw, lang)) for lang, kws in tp.keywords.items() for kw in kws]
             for tp in self.taxonomy.touchpoints
         ]
+        # form → (touchpoint, keyword's place in its list, " a b " for a phrase starting with that form): a
+        # segment then looks up its own few forms instead of scanning every keyword of every touchpoint
+        self._by_form: dict[str, list[tuple[int, int, str | None]]] = {}
+        for j, kws in enumerate(self.keywords):
+            for i, (_, parts) in enumerate(kws):
+                if parts:
+                    phrase = f" {' '.join(parts)} " if len(parts) > 1 else None
+                    self._by_form.setdefault(parts[0], []).append((j, i, phrase))
         self.attach(self.head)
 
     def _embed_prototypes(self, texts: list[str]) -> np.ndarray:
@@ -153,21 +161,23 @@ class TouchpointClassifier:
             out[:, j] = np.sort(np.partition(s, -kk, axis=1)[:, -kk:], axis=1).mean(axis=1)
         return out
 
-    def _keyword(self, j: int, forms: set[str], form_text: str) -> str | None:
-        for kw, parts in self.keywords[j]:
-            if (len(parts) == 1 and parts[0] in forms) or (
-                len(parts) > 1 and f" {' '.join(parts)} " in form_text
-            ):
-                return kw
-        return None
-
     def keyword_hits(self, lemmas: list[list[str]]) -> list[list[str | None]]:
-        """Per segment, per touchpoint: the first keyword found in the segment's lemmas, else None."""
+        """Per segment, per touchpoint: the first keyword (in the taxonomy's order) found in the segment's
+        lemmas, else None. A one-word keyword is found when it is one of the segment's forms, a phrase when its
+        forms follow each other in the segment."""
         out = []
         for seg in lemmas:
             seg_forms = [match_form(w) for w in seg]
-            forms, form_text = set(seg_forms), " " + " ".join(seg_forms) + " "
-            out.append([self._keyword(j, forms, form_text) for j in range(len(self.ids))])
+            form_text = " " + " ".join(seg_forms) + " "
+            first: dict[int, int] = {}
+            for f in set(seg_forms):
+                for j, i, phrase in self._by_form.get(f, ()):
+                    if i < first.get(j, i + 1) and (phrase is None or phrase in form_text):
+                        first[j] = i
+            row: list[str | None] = [None] * len(self.ids)
+            for j, i in first.items():
+                row[j] = self.keywords[j][i][0]
+            out.append(row)
         return out
 
     def features(self, sims: np.ndarray, kws: list[list[str | None]], emb: np.ndarray) -> np.ndarray:

@@ -289,10 +289,21 @@ def build_report(
         generated_at=datetime.now(UTC).replace(microsecond=0),
         headline=headline,
         pain_points=pains,
-        themes=find_themes(frames["theme_candidates"], period),
+        themes=find_themes(with_embeddings(store, frames["theme_candidates"]), period),
         journey=journey,
         silent=silent,
     )
+
+
+def with_embeddings(store: Store, candidates: pd.DataFrame) -> pd.DataFrame:
+    """The theme candidates that have a stored embedding (``embedding`` column) of the encoder that embedded
+    most of them (ties: the first by name), read by text hash (docs/report.md, ``theme_candidates``)."""
+    stored = store.stored_embeddings(candidates["text_hash"].tolist())
+    if not stored:
+        return candidates.iloc[:0].assign(embedding=[])
+    vectors = stored[max(sorted(stored), key=lambda e: len(stored[e]))]
+    kept = candidates[candidates["text_hash"].isin(vectors)]
+    return kept.assign(embedding=[vectors[h] for h in kept["text_hash"]])
 
 
 def _stage_name(taxonomy: Taxonomy, stage: str, lang: str) -> str:

@@ -279,9 +279,12 @@ HAVING count(*) FILTER (WHERE nps <= 6 OR csat <= 2 OR ces <= 3) > 0
 ORDER BY silent_unhappy DESC, channel;"""
 
 THEME_CANDIDATES = f"""-- New-theme candidates: negative segments of the window that fit no touchpoint well (no touchpoint, or
--- best touchpoint confidence below theme_max_score) and have at least three words, with their stored
--- embeddings (encoder_outputs.text_hash is the first 32 hex digits of sha256(chr(31) || text)). The report
--- clusters these vectors and names each cluster by its c-TF-IDF words (Python: vocmine/report/themes.py).
+-- best touchpoint confidence below theme_max_score) and have at least three words, with the hash their stored
+-- embedding is kept under (encoder_outputs.text_hash: the first 32 hex digits of sha256(chr(31) || text)). The
+-- report then reads those embeddings by that hash, of the encoder that embedded most of them (one, unless the
+-- base encoder changed): SELECT encoder, text_hash, embedding FROM encoder_outputs WHERE text_hash IN (...),
+-- which DuckDB answers from the text_hash index instead of reading every stored embedding. It clusters the
+-- vectors and names each cluster by its c-TF-IDF words (Python: vocmine/report/themes.py).
 WITH negative AS (
     SELECT doc_id, seg_idx, any_value(evidence) AS text, any_value(week) AS week, any_value(lang) AS lang,
            any_value(start_char) AS start_char, any_value(end_char) AS end_char,
@@ -296,24 +299,14 @@ WITH negative AS (
     FROM v_segment_touchpoints
     WHERE week BETWEEN getvariable('hist_start') AND getvariable('week_start')
     GROUP BY ALL
-), candidates AS (
-    SELECT n.*, b.best_score, left(sha256(chr(31) || n.text), 32) AS text_hash
-    FROM negative n
-    LEFT JOIN best b USING (doc_id, seg_idx)
-    WHERE coalesce(b.best_score, 0) < getvariable('theme_max_score')
-      AND len(regexp_extract_all(n.text, '\\p{{L}}{{2,}}')) >= 3
-), encoder AS (  -- the encoder that embedded most of them (one, unless the base encoder changed)
-    SELECT o.encoder
-    FROM encoder_outputs o JOIN candidates c USING (text_hash)
-    GROUP BY ALL
-    ORDER BY count(*) DESC, o.encoder
-    LIMIT 1
 )
-SELECT c.doc_id, c.seg_idx, c.text, c.week, c.lang, c.source, c.created_at, c.start_char, c.end_char,
-       c.document_text, c.best_score, o.embedding
-FROM candidates c
-JOIN encoder_outputs o ON o.text_hash = c.text_hash AND o.encoder = (SELECT encoder FROM encoder)
-ORDER BY c.doc_id, c.seg_idx;"""
+SELECT n.doc_id, n.seg_idx, n.text, n.week, n.lang, n.source, n.created_at, n.start_char, n.end_char,
+       n.document_text, b.best_score, left(sha256(chr(31) || n.text), 32) AS text_hash
+FROM negative n
+LEFT JOIN best b USING (doc_id, seg_idx)
+WHERE coalesce(b.best_score, 0) < getvariable('theme_max_score')
+  AND len(regexp_extract_all(n.text, '\\p{{L}}{{2,}}')) >= 3
+ORDER BY n.doc_id, n.seg_idx;"""
 
 QUERIES: dict[str, str] = {
     "data_weeks": DATA_WEEKS,

@@ -1,6 +1,7 @@
 """New themes: negative segments that fit no touchpoint, clustered on their stored embeddings, named by c-TF-IDF.
 
-Input: the rows of the ``theme_candidates`` query (``queries.py``). Clustering is SciPy's agglomerative
+Input: the rows of the ``theme_candidates`` query (``queries.py``) with their stored embeddings
+(``model.with_embeddings``). Clustering is SciPy's agglomerative
 clustering (cosine distance, average linkage, cut at ``MAX_DISTANCE``): it needs no number of clusters up front
 and leaves stray segments as singletons, which are dropped. Average linkage needs every pairwise distance (n²/2),
 so past ``MAX_CLUSTERED`` candidates it clusters that many — the latest week's first, then a fixed-seed sample
@@ -101,7 +102,7 @@ def find_themes(candidates: pd.DataFrame, period: Period) -> list[Theme]:
     if len(candidates) < MIN_SIZE:
         return []
     candidates = candidates.reset_index(drop=True)
-    emb = np.stack([np.frombuffer(b, dtype="<f4") for b in candidates["embedding"]])
+    emb = np.stack(candidates["embedding"].to_list()).astype(np.float32)
     week = pd.to_datetime(candidates["week"])
     labels = cluster(emb, (week == pd.Timestamp(period.week_start)).to_numpy())
     ids, sizes = np.unique(labels[labels >= 0], return_counts=True)

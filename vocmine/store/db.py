@@ -475,13 +475,17 @@ class Store:
 
     def lookup_encoder_outputs(self, encoder: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored embeddings among ``text_hashes`` for ``encoder`` (see ``Analyzer``'s ``reuse``)."""
+        return self.stored_embeddings(text_hashes).get(encoder, {})
+
+    def stored_embeddings(self, text_hashes: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
+        """Encoder → {text hash → embedding} of the stored ones among ``text_hashes``, read by index."""
         if not text_hashes or not self.path.exists():
             return {}
         keys = list(dict.fromkeys(text_hashes))
         bad = next((h for h in keys if not _TEXT_HASH.fullmatch(h)), None)
         if bad is not None:
             raise ValueError(f"not a text hash: {bad!r}")
-        out: dict[str, np.ndarray] = {}
+        out: dict[str, dict[str, np.ndarray]] = {}
         with self.connect(read_only=True) as con:
             # DuckDB scans the text-hash index only for a filter on that one column with a literal IN list of
             # at most index_scan_max_count (2,048) values; a join, a parameter list or the encoder in the same
@@ -491,7 +495,8 @@ class Store:
                 rows = con.execute(
                     f"SELECT encoder, text_hash, embedding FROM encoder_outputs WHERE text_hash IN ({in_list})"
                 ).fetchall()
-                out.update((h, np.frombuffer(blob, dtype="<f4")) for e, h, blob in rows if e == encoder)
+                for e, h, blob in rows:
+                    out.setdefault(e, {})[h] = np.frombuffer(blob, dtype="<f4")
         return out
 
     def _register_model(self, con, model_version: str, info: dict, run_id: str) -> None:
