@@ -21,32 +21,9 @@ import subprocess
 import time
 from datetime import UTC, datetime
 
-from nightly_scale import BENCH, RssSampler, peak_mib, per_stage, table_rows
+from nightly_scale import BENCH, RssSampler, peak_mib, per_stage, run_figures, table_rows
 
 from vocmine import settings
-
-
-def piece_figures(result: dict, wall: float, sampler: RssSampler, start: float) -> dict:
-    """One run's figures; RSS quarters over its batches (the report stage, which comes last, on its own)."""
-    batches_s = wall - result["stages"].get("report", {}).get("seconds", 0)
-    rel = start - sampler.t0
-    quarters = [
-        max(sampler.between(rel + batches_s * q / 4, rel + batches_s * (q + 1) / 4), default=0)
-        for q in range(4)
-    ]
-    n_docs = result["n_stored"] + result["n_updated"]
-    return {
-        "read": result["n_read"],
-        "documents": n_docs,
-        "duplicates": result["n_duplicates"],
-        "quarantined": result["n_quarantined"],
-        "wall_s": round(wall, 1),
-        "docs_per_s": round(n_docs / wall, 2),
-        "stages": per_stage(result["stages"], max(n_docs, 1)),
-        "encoder_share_of_wall": round(result["stages"].get("encoder", {}).get("seconds", 0) / wall, 3),
-        "rss_mib_peak_per_quarter_of_batches": [round(q) for q in quarters],
-        "rss_mib_peak_report_stage": round(max(sampler.between(rel + batches_s, rel + wall), default=0)),
-    }
 
 
 def totals(pieces: list[dict]) -> dict:
@@ -173,7 +150,9 @@ def main() -> None:
                 "documents_before": before,
                 "db_mib_before": round(size_before / 2**20),
                 "db_mib_after": round(db.stat().st_size / 2**20),
-                **piece_figures(result, wall, sampler, t1),
+                **run_figures(result, wall, sampler, t1),
+                "duplicates": result["n_duplicates"],
+                "quarantined": result["n_quarantined"],
                 "process_peak_rss_mib": round(peak_mib()),
             }
         )

@@ -137,6 +137,35 @@ def changed_taxonomy(out: Path) -> Path:
     return out
 
 
+def run_figures(result: dict, wall: float, sampler: RssSampler, start: float) -> dict:
+    """A nightly run's documents, wall, stage rates, encoder share and memory (``start``: its perf_counter)."""
+    n_docs = result["n_stored"] + result["n_updated"]
+    return {
+        "read": result["n_read"],
+        "documents": n_docs,
+        "wall_s": round(wall, 1),
+        "docs_per_s": round(n_docs / wall, 2),
+        "stages": per_stage(result["stages"], max(n_docs, 1)),
+        "encoder_share_of_wall": round(result["stages"].get("encoder", {}).get("seconds", 0) / wall, 3),
+        **run_memory(result, wall, sampler, start),
+    }
+
+
+def run_memory(result: dict, wall: float, sampler: RssSampler, start: float) -> dict:
+    """Peak RSS per quarter of a run's batches, and of its report stage (full-text index, snapshot, report),
+    which comes last and is reported on its own: it scales with the database, not with the batch stream."""
+    batches_s = wall - result["stages"].get("report", {}).get("seconds", 0)
+    rel = start - sampler.t0
+    quarters = [
+        max(sampler.between(rel + batches_s * q / 4, rel + batches_s * (q + 1) / 4), default=0)
+        for q in range(4)
+    ]
+    return {
+        "rss_mib_peak_per_quarter_of_batches": [round(q) for q in quarters],
+        "rss_mib_peak_report_stage": round(max(sampler.between(rel + batches_s, rel + wall), default=0)),
+    }
+
+
 def per_stage(stages: dict, n_docs: int) -> dict:
     return {
         s: {**v, "docs_per_s": round(n_docs / v["seconds"], 1) if v["seconds"] else None}
@@ -196,41 +225,19 @@ def main() -> None:
     first = nightly(**params)
     wall1 = time.perf_counter() - t1
     rss_run = sampler.between(t1 - sampler.t0, t1 - sampler.t0 + wall1)
-    # quarters of the batches' part of the run; the report stage (full-text index, snapshot, report) comes last
-    # and its peak is reported on its own: it scales with the database, not with the batch stream
-    batches_s = wall1 - first["stages"].get("report", {}).get("seconds", 0)
-    quarters = [
-        round(
-            max(
-                sampler.between(
-                    t1 - sampler.t0 + batches_s * q / 4, t1 - sampler.t0 + batches_s * (q + 1) / 4
-                )
-            )
-        )
-        for q in range(4)
-    ]
-    report_peak = max(sampler.between(t1 - sampler.t0 + batches_s, t1 - sampler.t0 + wall1), default=0)
     rows = table_rows(db)
-    n_docs = first["n_stored"] + first["n_updated"]
     store_s = first["stages"].get("store", {}).get("seconds") or 0
     written = sum(rows.values())
 
     run1 = {
-        "read": first["n_read"],
-        "documents": n_docs,
+        **run_figures(first, wall1, sampler, t1),
         "segments": first["n_segments"],
         "pain_points": first["n_pain_points"],
-        "wall_s": round(wall1, 1),
-        "docs_per_s": round(n_docs / wall1, 2),
-        "stages": per_stage(first["stages"], n_docs),
-        "encoder_share_of_wall": round(first["stages"].get("encoder", {}).get("seconds", 0) / wall1, 3),
         "unique_segment_ratio": unique_segment_ratio(db),
         "texts_encoded": first["stages"].get("encoder", {}).get("items", 0),
         "rows_written": rows,
         "store_rows_per_s": round(written / store_s) if store_s else None,
         "rss_mib_peak_during_run": round(max(rss_run), 0) if rss_run else None,
-        "rss_mib_peak_per_quarter_of_batches": quarters,
-        "rss_mib_peak_report_stage": round(report_peak),
     }
     out = BENCH / f"nightly-scale-{args.docs}{'' if args.task_runner == 'local' else '-dask'}.json"
     # written already now, and again at the end: at 1M documents what follows takes long

@@ -81,9 +81,8 @@ def _agglomerative(emb: np.ndarray) -> np.ndarray:
     if n < 2:
         return np.zeros(n, dtype=int)
     x = emb.astype(np.float64)
-    dist = np.empty(
-        n * (n - 1) // 2
-    )  # row i's distances to rows i+1.. follow each other, as linkage reads them
+    # condensed: row i's distances to rows i+1.. follow each other, as linkage reads them
+    dist = np.empty(n * (n - 1) // 2)
     at = 0
     for i in range(0, n - 1, 512):
         block = 1.0 - x[i : i + 512] @ x[i:].T
@@ -102,14 +101,14 @@ def find_themes(candidates: pd.DataFrame, period: Period) -> list[Theme]:
     if len(candidates) < MIN_SIZE:
         return []
     candidates = candidates.reset_index(drop=True)
-    emb = np.stack(candidates["embedding"].to_list()).astype(np.float32)
+    emb = np.stack(candidates["embedding"].to_list())
     week = pd.to_datetime(candidates["week"])
     labels = cluster(emb, (week == pd.Timestamp(period.week_start)).to_numpy())
     ids, sizes = np.unique(labels[labels >= 0], return_counts=True)
     keep = ids[sizes >= MIN_SIZE]
     if not len(keep):
         return []
-    members = [np.flatnonzero(labels == c) for c in keep] if len(keep) < 64 else _members(labels, keep)
+    members = _members(labels, keep)
     texts = candidates["text"].tolist()
     try:
         weights, vocab = c_tf_idf([" ".join(texts[i] for i in m) for m in members])
