@@ -50,29 +50,38 @@ def totals(pieces: list[dict]) -> dict:
 
 
 def table(ledger: dict) -> str:
-    """The ledger as the Markdown table of bench/README.md: one row per piece, then the totals."""
-    keys = ("text", "encoder", "heads", "store", "report")
+    """The ledger as bench/README.md's tables: one row per piece and the totals, then every stage's rate."""
+    keys = ("text", "lookup", "encoder", "heads", "store", "report")
     head = (
-        "| piece | documents before | documents | wall | docs/s | encoder share | "
+        "| piece | commit | documents before | documents | wall | docs/s | encoder share | "
         + " | ".join(f"{k} s" for k in keys)
         + " | peak RSS per quarter of the batches | report stage peak | database after |"
     )
-    rows = [head, "|" + "---:|" * 6 + "---:|" * len(keys) + "---|---:|---:|"]
+    rows = [head, "|---:|---|" + "---:|" * 5 + "---:|" * len(keys) + "---|---:|---:|"]
     for p in sorted(ledger["pieces"], key=lambda p: p["piece"]):
         secs = " | ".join(f"{p['stages'].get(k, {}).get('seconds', 0):,.1f}" for k in keys)
         quarters = " / ".join(f"{q:,}" for q in p["rss_mib_peak_per_quarter_of_batches"])
         rows.append(
-            f"| {p['piece']} | {p['documents_before']:,} | {p['documents']:,} | {p['wall_s']:,.1f} s | "
-            f"{p['docs_per_s']} | {p['encoder_share_of_wall']:.1%} | {secs} | {quarters} MiB | "
-            f"{p['rss_mib_peak_report_stage']:,} MiB | {p['db_mib_after']:,} MiB |"
+            f"| {p['piece']} | {p.get('commit', '')} | {p['documents_before']:,} | {p['documents']:,} | "
+            f"{p['wall_s']:,.1f} s | {p['docs_per_s']} | {p['encoder_share_of_wall']:.1%} | {secs} | "
+            f"{quarters} MiB | {p['rss_mib_peak_report_stage']:,} MiB | {p['db_mib_after']:,} MiB |"
         )
     t = ledger.get("totals") or totals(ledger["pieces"])
     secs = " | ".join(f"{t['stages'].get(k, {}).get('seconds', 0):,.1f}" for k in keys)
     rows.append(
-        f"| **all** | | **{t['documents']:,}** | **{t['wall_s']:,.1f} s** | {t['docs_per_s']} | "
+        f"| **all** | | | **{t['documents']:,}** | **{t['wall_s']:,.1f} s** | {t['docs_per_s']} | "
         f"{t['encoder_share_of_wall']:.1%} | {secs} | max {t['rss_mib_peak_of_batches']:,} MiB | "
         f"{t['rss_mib_peak_report_stage']:,} MiB | |"
     )
+    stages = t["stages"]
+    rows += [
+        "",
+        "| stage | " + " | ".join(stages) + " |",
+        "|---|" + "---:|" * len(stages),
+        "| docs/s (seconds) | "
+        + " | ".join(f"{v['docs_per_s']:,.0f} ({v['seconds']:,.1f} s)" for v in stages.values())
+        + " |",
+    ]
     return "\n".join(rows)
 
 
