@@ -129,7 +129,9 @@ def export(out: Path, root: Path | None) -> None:
 
     segs, docs = [], []
     epoch = pd.Timestamp("1970-01-01", tz="UTC").to_pydatetime()
-    for name, df in corpora.sentiment_eval_sets(root).items():
+    # the dev sets and the domains suite's sets (sources no training saw), measured alike
+    sets = {**corpora.sentiment_eval_sets(root), **corpora.sentiment_domain_sets(root)}
+    for name, df in sets.items():
         p = prepare_documents(
             [Document("eval", "review", str(i), epoch, t) for i, t in enumerate(df["text"])],
             shared_segmenter(),

@@ -12,7 +12,13 @@ import torch
 
 from vocmine import settings
 from vocmine.nlp.encoder import Encoder, encoder_fingerprint, merged_encoder
-from vocmine.train.adapter import TRAINING_LOG, AdapterTrainConfig, read_training_log, train_adapter
+from vocmine.train.adapter import (
+    TRAINING_LOG,
+    AdapterTrainConfig,
+    bf16_available,
+    read_training_log,
+    train_adapter,
+)
 
 WORDS = [
     "good",
@@ -88,6 +94,7 @@ def test_training_writes_a_small_lora_adapter_of_the_upper_layers(adapter):
     )  # B starts at zero: it learnt
     assert log["config"]["steps"] == 40 and log["history"][-1]["step"] == 39
     assert log["history"][-1]["ce"] < log["history"][0]["ce"]
+    assert log["bf16"] == bf16_available("cpu")  # bf16 autocast where the CPU has the kernels, and logged
 
 
 def test_merged_checkpoint_equals_the_adapter_applied_and_is_made_once(

@@ -15,7 +15,7 @@ from vocmine.evaluate import EvalReport, Figure, write_report
 from vocmine.pipeline import Analyzer
 from vocmine.records import Document
 from vocmine.train import corpora
-from vocmine.train.sentiment import TARGETS
+from vocmine.train.sentiment import TARGETS, domain_figures
 
 RU = {
     "positive": ["Отличный сервис, всё понравилось", "Спасибо, банк молодцы", "Связь стала лучше, доволен"],
@@ -47,7 +47,7 @@ def _rows(lex: dict, labels=("positive", "negative", "neutral"), tag: str = "") 
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
-    """Every file the sentiment suite reads, a few rows each (distinct texts per split)."""
+    """Every file the sentiment and domains suites read, a few rows each (distinct texts per split)."""
     root = tmp_path_factory.mktemp("shared")
     for split in ("train", "test"):
         for d in ("banks", "telecom"):
@@ -74,6 +74,19 @@ def shared(tmp_path_factory):
     for d in ("rest", "car"):
         rows = [(f"{t} ({d})", lab) for t, lab in REVIEW_TERMS]
         _write(root / f"sentirueval2015_absa/{d}_train_aspect_terms.csv", rows, type=REVIEW_TYPES)
+    # the domains suite's sets
+    _write(
+        root / "rusentiment/test.csv",
+        _rows(RU, tag=" (vk)") + [("Ахаха", "skip"), ("С днём рождения!", "speech")],
+    )
+    acos = _rows(EN, tag=" (laptop)") + [
+        ("Good screen but the battery dies fast", lab) for lab in ("positive", "negative")
+    ]
+    _write(root / "acos_laptop/test.csv", acos, aspect="laptop general")
+    complaints = [(t, "complaint") for t in EN["negative"]] + [
+        (t, "not_complaint") for t in EN["positive"] + EN["neutral"]
+    ]
+    _write(root / "complaints_twitter_en/all.csv", complaints, domain="retail")
     return root
 
 
@@ -180,3 +193,25 @@ def test_flow_writes_figures_baseline_previous_and_errors(
     assert "AttributeError" in again["errors"]["vocmine.evaluate:no_such_function"]
     assert "vocmine.no_such_suite:figures" in again["errors"]  # not re-run: its earlier error is kept
     assert "TweetEval val" in out.read_text()
+
+
+def test_domains_suite_scores_sources_no_training_saw(shared, emb_cache, model):
+    sets = corpora.sentiment_domain_sets(shared)
+    # RuSentiment's skip/speech and ACOS sentences whose opinions disagree are dropped
+    assert len(sets["RuSentiment test (VK posts)"]) == 9
+    assert set(sets["ACOS laptop reviews test"]["text"]) == {f"{t} (laptop)" for v in EN.values() for t in v}
+    figs = {f.dataset: f for f in domain_figures(model, shared)}
+    assert set(figs) == set(sets)
+    for name, f in figs.items():
+        assert f.suite == "domains" and f.setting == "unseen domain" and f.target is None
+        assert f.n == len(sets[name]) and 0.0 <= f.value <= 1.0 and 0.0 <= f.baseline <= 1.0
+
+    # a complaint is what a run reads as negative: the figure is recomputed from a run's document labels
+    tw = sets["Complaints on Twitter (11 domains)"]
+    epoch = datetime(2026, 1, 1, tzinfo=UTC)
+    docs = [Document("tw", "review", str(i), epoch, t) for i, t in enumerate(tw["text"])]
+    got = Analyzer(model).analyse(docs).document_predictions
+    pred = ["complaint" if s == "negative" else "not_complaint" for s in got["sentiment"]]
+    fig = figs["Complaints on Twitter (11 domains)"]
+    assert fig.metric == "macro-F1 (complaint = negative)"
+    assert fig.value == pytest.approx(f1_score(tw["label"], pred, average="macro"), abs=1e-4)

@@ -106,7 +106,7 @@ def evaluate(
     out: Annotated[Path, typer.Option(help="Report to write (eval.json beside it).")] = settings.MODELS_DIR
     / "EVAL.md",
 ) -> None:
-    """Run the dev figures (sentiment, touchpoints, aspects) and write EVAL.md beside baseline and previous model."""
+    """Run the dev figures (sentiment, touchpoints, aspects, domains) and write EVAL.md beside baseline and previous model."""
     _quiet_prefect()
     from flows.evaluate import evaluate as evaluate_flow
     from vocmine.evaluate import fmt

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class Figure:
     """One dev figure: a metric of a model on one dataset, beside its target and the baseline."""
 
-    suite: str  # sentiment | touchpoints | aspects | speed
+    suite: str  # sentiment | touchpoints | aspects | domains
     dataset: str  # e.g. "SentiRuEval-2015 test (banks+telecom)"
     metric: str  # e.g. "macro-F1"
     value: float
@@ -51,6 +51,7 @@ SUITES: dict[str, str] = {
     "sentiment": "vocmine.train.sentiment:figures",
     "touchpoints": "vocmine.train.touchpoints:figures",
     "aspects": "vocmine.train.aspects:figures",
+    "domains": "vocmine.train.sentiment:domain_figures",
 }
 
 Suite = Callable[["VocModel", Path], list[Figure]]

@@ -132,6 +132,26 @@ def cedr(root: Path, split: str) -> pd.DataFrame:
     return _three(df, "ru")
 
 
+def rusentiment(root: Path, split: str) -> pd.DataFrame:
+    """RuSentiment (VKontakte posts; CC BY-NC-SA: evaluation only, never in a shipped model's training)."""
+    return _three(read_corpus(root, f"rusentiment/{split}.csv"), "ru")  # skip/speech dropped
+
+
+def acos_sentences(root: Path, split: str) -> pd.DataFrame:
+    """ACOS laptop reviews as sentence polarity: a sentence whose opinion quads all carry one polarity takes it."""
+    df = read_corpus(root, f"acos_laptop/{split}.csv")
+    pol = df.groupby("text", sort=False)["label"].agg(set)
+    one = pol[pol.map(len) == 1]
+    return _three(pd.DataFrame({"text": one.index, "label": one.map(min).to_numpy()}), "en")
+
+
+def twitter_complaints(root: Path, split: str = "all") -> pd.DataFrame:
+    """Tweets to and about companies in 11 domains, labelled complaint / not_complaint (labels kept as they are)."""
+    df = read_corpus(root, "complaints_twitter_en/all.csv")
+    df = df[df["label"].isin(["complaint", "not_complaint"])].assign(lang="en")
+    return df[["text", "label", "lang"]].reset_index(drop=True)
+
+
 def mams(root: Path, split: str) -> pd.DataFrame:
     df = read_corpus(root, f"mams_acsa/{split}.csv")
     df["lang"] = "en"
@@ -174,4 +194,15 @@ def sentiment_eval_sets(root: Path | None = None) -> dict[str, pd.DataFrame]:
         "SemEval-2016 ru restaurants dev": semeval_sentences(root, "ru", "dev", none_as_neutral=False),
         "TweetEval val": tweeteval(root),
         "SST-2 test (binary acc.)": sst2(root, "test"),
+    }
+
+
+def sentiment_domain_sets(root: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Feedback from domains and sources the head never sees in training or selection (VK posts, laptop reviews,
+    complaints to companies on Twitter): how the sentiment generalises beyond the dev sets."""
+    root = root or settings.SHARED_DATA_DIR
+    return {
+        "RuSentiment test (VK posts)": rusentiment(root, "test"),
+        "ACOS laptop reviews test": acos_sentences(root, "test"),
+        "Complaints on Twitter (11 domains)": twitter_complaints(root),
     }

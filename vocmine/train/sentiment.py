@@ -170,13 +170,15 @@ def holdout_scores(head: Head, ts: TrainingSet) -> dict[str, float]:
     return per_corpus_f1(ts.y[ts.idx_holdout], pred, ts.data["corpus"].to_numpy()[ts.idx_holdout])
 
 
-def score_sets(head: Head, encoder: Encoder, root: Path | None = None) -> dict[str, tuple[float, int]]:
-    """(score, n) per dev set: 3-class macro-F1, and binary accuracy for SST-2 (neutral ignored).
+def score_sets(
+    head: Head, encoder: Encoder, root: Path | None = None, sets: dict[str, pd.DataFrame] | None = None
+) -> dict[str, tuple[float, int]]:
+    """(score, n) per dev set (default: ``corpora.sentiment_eval_sets``), each as ``scoring.dev_score`` defines it.
 
     Each text goes the way a document goes in a run: segmented, its segments embedded, their embeddings pooled.
     """
     scores = {}
-    for name, df in corpora.sentiment_eval_sets(root).items():
+    for name, df in (corpora.sentiment_eval_sets(root) if sets is None else sets).items():
         emb = document_embeddings(
             df["text"].tolist(), lambda t: cached_encode(encoder, t, "eval", progress=False)
         )
@@ -197,20 +199,34 @@ def baseline_head(ts: TrainingSet, seed: int = 13) -> SoftmaxHead:
 
 def figures(model: VocModel, root: Path) -> list[Figure]:
     """Sentiment suite of ``vocmine evaluate``: the model's head beside the baseline on the five dev sets."""
+    return _figures(model, root, "sentiment", corpora.sentiment_eval_sets(root), "document")
+
+
+def domain_figures(model: VocModel, root: Path) -> list[Figure]:
+    """Domains suite of ``vocmine evaluate``: the same, on feedback from sources no training or selection saw."""
+    return _figures(model, root, "domains", corpora.sentiment_domain_sets(root), "unseen domain")
+
+
+METRICS = {"SST-2": "accuracy (binary)", "Complaints": "macro-F1 (complaint = negative)"}
+
+
+def _figures(
+    model: VocModel, root: Path, suite: str, sets: dict[str, pd.DataFrame], setting: str
+) -> list[Figure]:
     from vocmine.evaluate import Figure
 
     frozen = model.config.load_encoder() if model.config.adapter else model.encoder
-    base = score_sets(baseline_head(training_set(frozen, root)), frozen, root)
-    ours = score_sets(model.sentiment, model.encoder, root)
+    base = score_sets(baseline_head(training_set(frozen, root)), frozen, root, sets)
+    ours = score_sets(model.sentiment, model.encoder, root, sets)
     return [
         Figure(
-            suite="sentiment",
+            suite=suite,
             dataset=name,
-            metric="accuracy (binary)" if name.startswith("SST-2") else "macro-F1 (3-class)",
+            metric=next((m for k, m in METRICS.items() if name.startswith(k)), "macro-F1 (3-class)"),
             value=value,
             target=TARGETS.get(name),
             baseline=base[name][0],
-            setting="document",
+            setting=setting,
             n=n,
         )
         for name, (value, n) in ours.items()
