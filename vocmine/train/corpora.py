@@ -55,9 +55,14 @@ def review_sentences(root: Path, split: str) -> pd.DataFrame:
     parts = [read_corpus(root, f"sentirueval2015_absa/{d}_{split}_aspect_terms.csv") for d in ("rest", "car")]
     df = pd.concat(parts, ignore_index=True)
     df = df[df["label"].isin(["negative", "neutral", "positive"]) & (df["type"] != "fct")]
+    return _one_polarity(df, "ru")
+
+
+def _one_polarity(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per text whose rows (opinion terms, quads) all carry one label; texts with mixed labels dropped."""
     pol = df.groupby("text", sort=False)["label"].agg(set)
     one = pol[pol.map(len) == 1]
-    return _three(pd.DataFrame({"text": one.index, "label": one.map(min).to_numpy()}), "ru")
+    return _three(pd.DataFrame({"text": one.index, "label": one.map(min).to_numpy()}), lang)
 
 
 def tweeteval(root: Path, split: str = "val") -> pd.DataFrame:
@@ -139,10 +144,7 @@ def rusentiment(root: Path, split: str) -> pd.DataFrame:
 
 def acos_sentences(root: Path, split: str) -> pd.DataFrame:
     """ACOS laptop reviews as sentence polarity: a sentence whose opinion quads all carry one polarity takes it."""
-    df = read_corpus(root, f"acos_laptop/{split}.csv")
-    pol = df.groupby("text", sort=False)["label"].agg(set)
-    one = pol[pol.map(len) == 1]
-    return _three(pd.DataFrame({"text": one.index, "label": one.map(min).to_numpy()}), "en")
+    return _one_polarity(read_corpus(root, f"acos_laptop/{split}.csv"), "en")
 
 
 def twitter_complaints(root: Path, split: str = "all") -> pd.DataFrame:

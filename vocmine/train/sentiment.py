@@ -25,7 +25,7 @@ from vocmine.records import SENTIMENT_LABELS
 from vocmine.train import corpora
 from vocmine.train.adapter import AdapterTrainConfig, read_training_log, train_adapter
 from vocmine.train.embcache import cached_encode
-from vocmine.train.scoring import dev_score, per_corpus_f1
+from vocmine.train.scoring import dev_score, metric, per_corpus_f1
 
 if TYPE_CHECKING:
     from vocmine.evaluate import Figure
@@ -208,9 +208,6 @@ def domain_figures(model: VocModel, root: Path) -> list[Figure]:
     return _figures(model, root, "domains", corpora.sentiment_domain_sets(root), "unseen domain")
 
 
-METRICS = {"SST-2": "accuracy (binary)", "Complaints": "macro-F1 (complaint = negative)"}
-
-
 def _figures(
     model: VocModel, root: Path, suite: str, sets: dict[str, pd.DataFrame], setting: str
 ) -> list[Figure]:
@@ -223,7 +220,7 @@ def _figures(
         Figure(
             suite=suite,
             dataset=name,
-            metric=next((m for k, m in METRICS.items() if name.startswith(k)), "macro-F1 (3-class)"),
+            metric=metric(name),
             value=value,
             target=TARGETS.get(name),
             baseline=base[name][0],
