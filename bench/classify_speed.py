@@ -6,13 +6,14 @@ invocation on the same machine, each in its own child process so that its peak R
 * fast: ``vocmine.classify.classify_frame`` — what `vocmine classify` runs: normalisation, PII masking, language
   ID, clause segmentation, length-bucketed batched encoding of every clause (a document's embedding is pooled
   from its clauses'), sentiment per clause and per document, touchpoints, pain-point linking — once per encoder
-  variant (``--variants``: torch, onnx, onnx-int8, torch-int8);
+  variant (``--variants``: torch, onnx, onnx-int8, torch-int8, torch-bf16);
 * naive: ``transformers.pipeline("feature-extraction")`` called on one document at a time, mean-pooled, then the
   same sentiment head and touchpoint classifier on that one embedding (no segmentation: less work per document).
 
     .venv/bin/python bench/classify_speed.py --n 10000 --naive-n 1000 --variants torch,onnx,onnx-int8
 
 The naive baseline may run on a fixed random subset (``--naive-n``) to save time; docs/s are compared.
+``--repeat N`` runs every path N times, alternating, and reports medians (of the ratios per round too).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,8 +75,8 @@ def run_fast(path: Path, variant: str) -> dict:
 
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     t0 = time.perf_counter()
-    runtime, _, q = variant.partition("-")
-    model = VocModel.from_pretrained(runtime=runtime, quantize=q == "int8")
+    runtime = variant.removesuffix("-int8")
+    model = VocModel.from_pretrained(runtime=runtime, quantize=variant.endswith("-int8"))
     load = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), _cpu_s()
     out = classify_frame(df, model)
@@ -137,8 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--variants",
         default="torch,onnx-int8",
-        help="encoder variants of the fast path: torch[-int8], onnx[-int8]",
+        help="encoder variants of the fast path: torch[-int8], onnx[-int8], torch-bf16",
     )
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of all paths; medians are reported")
     ap.add_argument("--phase", choices=["fast", "naive"], help=argparse.SUPPRESS)
     ap.add_argument("--input", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -156,21 +159,39 @@ def main(argv: list[str] | None = None) -> int:
         f"{a.n} documents, mean {docs['text'].str.len().mean():.0f} chars; threads {_threads()}", flush=True
     )
 
-    results = {"naive": _child("naive", subset)}
-    for v in a.variants.split(","):
-        results[f"fast_{v}"] = _child("fast", full, v)
+    # rounds alternate the paths, so a machine that speeds up or slows down mid-run moves every path alike
+    rounds = []
+    for r in range(a.repeat):
+        res = {"naive": _child("naive", subset)}
+        for v in a.variants.split(","):
+            res[f"fast_{v}"] = _child("fast", full, v)
+        rounds.append(res)
+        if a.repeat > 1:
+            print(f"round {r + 1}: " + ", ".join(f"{k} {_per(x, 'seconds'):.1f}" for k, x in res.items()))
     # CPU seconds as well as wall time: on a shared machine, docs per CPU-second is the steadier comparison
-    naive = results["naive"]
-    naive_rate, naive_cpu = naive["docs"] / naive["seconds"], naive["docs"] / naive["cpu_seconds"]
-    for name, r in results.items():
-        rate, per_cpu = r["docs"] / r["seconds"], r["docs"] / r["cpu_seconds"]
+    for name in rounds[0]:
+        runs = [(res[name], res["naive"]) for res in rounds]
+
+        def med(f, runs=runs) -> float:
+            return statistics.median(f(x, naive) for x, naive in runs)
+
+        r = runs[0][0]
         print(
-            f"{name:16s} {r['docs']:6d} docs  {r['seconds']:7.1f} s  {rate:6.1f} docs/s ({rate / naive_rate:4.2f}x)  "
-            f"{r['cpu_seconds']:7.1f} CPU-s  {per_cpu:6.1f} docs/CPU-s ({per_cpu / naive_cpu:4.2f}x)  "
-            f"load {r['load_seconds']:.1f} s  peak RSS {r['peak_rss_mib']:.0f} MiB"
+            f"{name:16s} {r['docs']:6d} docs  {med(lambda x, _: x['seconds']):7.1f} s  "
+            f"{med(lambda x, _: _per(x, 'seconds')):6.1f} docs/s "
+            f"({med(lambda x, n: _per(x, 'seconds') / _per(n, 'seconds')):4.2f}x)  "
+            f"{med(lambda x, _: x['cpu_seconds']):7.1f} CPU-s  {med(lambda x, _: _per(x, 'cpu_seconds')):6.1f} "
+            f"docs/CPU-s ({med(lambda x, n: _per(x, 'cpu_seconds') / _per(n, 'cpu_seconds')):4.2f}x)  "
+            f"load {r['load_seconds']:.1f} s  peak RSS {max(x['peak_rss_mib'] for x, _ in runs):.0f} MiB"
         )
+    results = rounds[0] if a.repeat == 1 else {"rounds": rounds}
     (work / "classify_speed.json").write_text(json.dumps(results, indent=2))
     return 0
+
+
+def _per(x: dict, seconds: str) -> float:
+    """Documents per (wall or CPU) second of one measurement."""
+    return x["docs"] / x[seconds]
 
 
 def _threads() -> str:

@@ -21,10 +21,9 @@ def run_suite(name: str, model_dir: str, data: str) -> ev.SuiteResult:
 
 @task(cache_policy=NO_CACHE)
 def write_report(results: list[ev.SuiteResult], model_dir: str, data: str, out: str) -> ev.EvalReport:
-    path = Path(out)
-    report = ev.assemble(
-        results, load_model(model_dir).version, model_dir, data, ev.read_report(ev.json_twin(path))
-    )
+    path, model = Path(out), load_model(model_dir)
+    old = ev.read_report(ev.json_twin(path))
+    report = ev.assemble(results, model.version, model_dir, data, old, model.encoder.describe())
     ev.write_report(report, path)
     return report
 

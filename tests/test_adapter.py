@@ -199,3 +199,15 @@ def test_training_from_a_trained_adapter_fits_the_head_on_the_adapted_embeddings
         merged,
     ]  # the base (baseline), then the adapted encoder the head reads
     assert "rank 8" in (out / "README.md").read_text()
+
+
+def test_heads_are_fitted_on_the_reference_embeddings():
+    # "auto" runs bf16 on some CPUs only; a head trained there must not depend on it
+    from vocmine.nlp.model import ADAPTER, ModelConfig
+    from vocmine.train.sentiment import _reference
+
+    assert _reference(ModelConfig()).runtime == "onnx" and ModelConfig().runtime == "auto"
+    assert _reference(ModelConfig(runtime="torch-bf16", adapter=ADAPTER)) == ModelConfig(
+        adapter=ADAPTER, runtime="onnx"
+    )
+    assert _reference(ModelConfig(runtime="torch")).runtime == "torch"

@@ -143,6 +143,7 @@ def test_flow_writes_figures_baseline_previous_and_errors(
 
     data = json.loads((tmp_path / "models" / "eval.json").read_text())
     assert data["model_version"] == model.version and data["previous_model"] == "older@1234"
+    assert data["runtime"] == model.encoder.describe()  # "auto" picks one per CPU: the report names it
     assert data["previous"][key] == 0.4321
     assert set(data["errors"]) == {"vocmine.no_such_suite:figures"}
     assert "ModuleNotFoundError" in data["errors"]["vocmine.no_such_suite:figures"]
@@ -167,6 +168,7 @@ def test_flow_writes_figures_baseline_previous_and_errors(
 
     md = out.read_text()
     assert f"`{model.version}`" in md and "Previous model: `older@1234`" in md
+    assert f"encoder run in {model.encoder.describe()}." in md
     tw_row = next(line for line in md.splitlines() if line.startswith("| sentiment | TweetEval val |"))
     assert f"| {figs['TweetEval val']['value']:.3f} | 0.650 |" in tw_row and "| 0.432 |" in tw_row
     assert "## Suites that did not run" in md and "vocmine.no_such_suite:figures" in md

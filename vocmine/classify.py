@@ -13,6 +13,7 @@ from vocmine.nlp.model import VocModel
 from vocmine.pipeline import Analyzer
 from vocmine.records import Document
 
+SPAN = {"start_char": "start", "end_char": "end"}  # the output's names for character offsets
 OUTPUT_COLUMNS = ["language", "sentiment", "sentiment_score", "touchpoints", "pain_points", "segments"]
 
 
@@ -31,6 +32,14 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
         df.to_json(path, orient="records", lines=True, force_ascii=False)
     else:
         df.to_csv(path, index=False)
+
+
+def _by_doc(rows: list[dict]) -> dict[str, list[dict]]:
+    """Rows grouped by their ``doc_id`` (popped), in their order."""
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r.pop("doc_id"), []).append(r)
+    return out
 
 
 def classify_frame(
@@ -56,46 +65,27 @@ def classify_frame(
     for chunk in batches(docs, batch_size):
         b = analyzer.analyse(chunk)
         pos = {d.doc_id: int(d.external_id) for d in chunk}
-        for r in b.documents.itertuples():
-            out["language"][pos[r.doc_id]] = r.lang
-        for r in b.document_predictions.itertuples():
-            out["sentiment"][pos[r.doc_id]] = r.sentiment
-            out["sentiment_score"][pos[r.doc_id]] = r.score
-        seg = b.segments.merge(b.segment_predictions, on=["doc_id", "seg_idx"])
-        tps = b.segment_touchpoints.groupby(["doc_id", "seg_idx"])["touchpoint"].apply(list).to_dict()
-        for doc_id, g in seg.groupby("doc_id"):
-            out["segments"][pos[doc_id]] = json.dumps(
-                [
-                    {
-                        "text": r.text,
-                        "start": r.start_char,
-                        "end": r.end_char,
-                        "sentiment": r.sentiment,
-                        "score": r.score,
-                        "touchpoints": tps.get((doc_id, r.seg_idx), []),
-                    }
-                    for r in g.itertuples()
-                ],
-                ensure_ascii=False,
-            )
+        # plain row dicts, not groupby + itertuples per document: that took as long as the encoder (bench/README)
+        for r in b.documents[["doc_id", "lang"]].to_dict("records"):
+            out["language"][pos[r["doc_id"]]] = r["lang"]
+        for r in b.document_predictions[["doc_id", "sentiment", "score"]].to_dict("records"):
+            out["sentiment"][pos[r["doc_id"]]] = r["sentiment"]
+            out["sentiment_score"][pos[r["doc_id"]]] = r["score"]
+        tps: dict[tuple[str, int], list[str]] = {}
+        for r in b.segment_touchpoints[["doc_id", "seg_idx", "touchpoint"]].to_dict("records"):
+            tps.setdefault((r["doc_id"], r["seg_idx"]), []).append(r["touchpoint"])
+        seg = b.segments.merge(b.segment_predictions, on=["doc_id", "seg_idx"]).rename(columns=SPAN)
+        cols = ["doc_id", "seg_idx", "text", "start", "end", "sentiment", "score"]
+        for doc_id, segments in _by_doc(seg[cols].to_dict("records")).items():
+            for s in segments:
+                s["touchpoints"] = tps.get((doc_id, s.pop("seg_idx")), [])
+            out["segments"][pos[doc_id]] = json.dumps(segments, ensure_ascii=False)
             out["touchpoints"][pos[doc_id]] = "|".join(
-                dict.fromkeys(t for r in g.itertuples() for t in tps.get((doc_id, r.seg_idx), []))
+                dict.fromkeys(t for s in segments for t in s["touchpoints"])
             )
-        for doc_id, g in b.pain_points.groupby("doc_id"):
-            out["pain_points"][pos[doc_id]] = json.dumps(
-                [
-                    {
-                        "touchpoint": r.touchpoint,
-                        "stage": r.stage,
-                        "evidence": r.evidence,
-                        "start": r.start_char,
-                        "end": r.end_char,
-                        "severity": r.severity,
-                    }
-                    for r in g.itertuples()
-                ],
-                ensure_ascii=False,
-            )
+        cols = ["doc_id", "touchpoint", "stage", "evidence", "start", "end", "severity"]
+        for doc_id, items in _by_doc(b.pain_points.rename(columns=SPAN)[cols].to_dict("records")).items():
+            out["pain_points"][pos[doc_id]] = json.dumps(items, ensure_ascii=False)
         if bar is not None:
             bar.update(len(chunk))
     if bar is not None:

