@@ -75,7 +75,8 @@ class SentimentTrainConfig:
     # 0.589 / 0.735 / 0.625 / 0.837 / 0.877, aspects 0.705; but every adapter of the sweep (bench/README.md)
     # turns short positive Russian clauses such as "Быстрая доставка" neutral or negative, whatever the head's
     # data, and the README's example with it; with the review sentences in the adapter's own mix (CPU,
-    # 2026-12-01) "...вылетает при оплате" turns neutral. So the shipped model keeps the frozen encoder.
+    # 2026-12-01) "...вылетает при оплате" turns neutral; with the failure reports as well (cxmix) it is negative
+    # again but "Быстрая доставка" neutral. So the shipped model keeps the frozen encoder.
     adapter: AdapterTrainConfig | None = None
     # a trained adapter folder (e.g. trained on a GPU by `bench/adapter_sweep.py` or an earlier `vocmine train
     # --adapter`) used instead of training one
