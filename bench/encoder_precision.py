@@ -2,9 +2,9 @@
 
 Most variants are ONNX Runtime's per-channel dynamic int8 quantisation of the fp32 graph that ``vocmine setup``
 exports, with some MatMuls left in fp32 (``nodes_to_exclude``); ``nbits4`` is its 4-bit weight-only MatMulNBits
-with int8 compute, ``torch-bf16`` PyTorch in bf16 (``"runtime": "torch-bf16"``). Every variant embeds the five dev sets' clauses
-as a run makes them (text stage, clauses, pooled per document) and is scored with the shipped sentiment head;
-its encoding time over the same clauses (one process, the same threads) is its speed.
+with int8 compute, ``torch-bf16`` PyTorch in bf16 (``"runtime": "torch-bf16"``). Every variant embeds the five
+dev sets' clauses as a run makes them (text stage, clauses, pooled per document) and is scored with the shipped
+sentiment head; its encoding time over the same clauses (one process, the same threads) is its speed.
 
     .venv/bin/python bench/encoder_precision.py --variants fp32,torch-bf16,all,ffn-out-first6-fp32 --out /tmp/p.json
 """
@@ -57,13 +57,13 @@ VARIANTS: dict[str, list[str] | None] = {
 def graph(fp32: Path, name: str, out: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    keep = VARIANTS.get(name)
+    keep = VARIANTS[name]
     if name == "fp32":
         return fp32
     path = out / f"{name}.onnx"
     if path.exists():
         return path
-    if keep is None:  # nbits4: the wheel's own 4-bit grid (blocks of 32: exact), int8 activations per block
+    if name == "nbits4":  # the wheel's own 4-bit grid (blocks of 32: exact), int8 activations per block
         from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
         q = MatMulNBitsQuantizer(str(fp32), bits=4, block_size=32, is_symmetric=True, accuracy_level=4)
@@ -81,6 +81,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--limit", type=int, default=0, help="encode only the first N clauses (speed only)")
     args = ap.parse_args()
+    if unknown := set(args.variants.split(",")) - set(VARIANTS):
+        ap.error(f"unknown variants {sorted(unknown)}; known: {', '.join(VARIANTS)}")
 
     import onnxruntime as ort
 

@@ -327,6 +327,8 @@ def _adapter_text(r: dict) -> str:
 
 
 def _runtime_text(mcfg: ModelConfig) -> str:
+    if mcfg.quantize and mcfg.runtime == "torch":
+        return "PyTorch with int8 weights (dynamic quantisation of the Linear layers)"
     if mcfg.quantize:
         return "ONNX Runtime with int8 weights (but the lower half's feed-forward outputs)"
     return {
