@@ -88,6 +88,12 @@ def resolve_runtime(runtime: str, quantize: bool = False) -> str:
     return "torch-bf16" if native_bf16() and not quantize else "onnx"
 
 
+def reference_runtime(runtime: str) -> str:
+    """The runtime whose embeddings heads are fitted on: ONNX Runtime where ``runtime`` may mean bf16, so that a
+    head does not depend on whether the machine that fitted it has bf16 (``auto``), else ``runtime`` itself."""
+    return "onnx" if runtime in ("auto", "torch-bf16") else runtime
+
+
 class Encoder:
     """Mean-pooled, L2-normalised sentence embeddings from any ``AutoModel`` checkpoint.
 

@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
 from vocmine import settings
-from vocmine.nlp.encoder import Encoder, resolve_encoder
+from vocmine.nlp.encoder import Encoder, reference_runtime, resolve_encoder
 from vocmine.nlp.heads import Head, MLPHead, SoftmaxHead, fit_temperature
 from vocmine.nlp.model import ADAPTER, CONFIG, ModelConfig
 from vocmine.pipeline import document_embeddings
@@ -217,7 +217,9 @@ def _figures(
     from vocmine.evaluate import Figure
 
     frozen = model.config.load_encoder() if model.config.adapter else model.encoder
-    base = score_sets(baseline_head(training_set(frozen, root)), frozen, root, sets)
+    # fitted as the model's head was fitted (reference embeddings, cached by training), run as the model runs
+    fitted = _reference(model.config).load_encoder()
+    base = score_sets(baseline_head(training_set(fitted, root)), frozen, root, sets)
     ours = score_sets(model.sentiment, model.encoder, root, sets)
     return [
         Figure(
@@ -301,9 +303,8 @@ def train_sentiment(
 
 
 def _reference(mcfg: ModelConfig) -> ModelConfig:
-    """The config heads are fitted with: the reference embeddings (ONNX Runtime, fp32 or int8), not what "auto"
-    picks on this CPU, so that a model does not depend on whether the machine that trained it has bf16."""
-    return replace(mcfg, runtime="onnx" if mcfg.runtime in ("auto", "torch-bf16") else mcfg.runtime)
+    """The config heads are fitted with (``encoder.reference_runtime``)."""
+    return replace(mcfg, runtime=reference_runtime(mcfg.runtime))
 
 
 def _adapter_text(r: dict) -> str:
