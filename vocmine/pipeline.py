@@ -79,12 +79,14 @@ class Analyzer:
             segment_predictions = _sentiment_frame(segments[["doc_id", "seg_idx"]], seg_p, self.model, mv)
 
             # a document's embedding is pooled from its segments' (no second encoder pass over the whole text)
-            doc_emb, has_segments = p.pool(seg_emb)
+            doc_emb, has_segments = p.pool(seg_emb, self.model.encoder.dim)
             idx = np.flatnonzero(has_segments)
             doc_p = self.model.sentiment_proba(doc_emb[idx]) if len(idx) else np.zeros((0, 3))
             document_predictions = _sentiment_frame(documents.iloc[idx][["doc_id"]], doc_p, self.model, mv)
 
-            hits = self.model.touchpoints.predict(seg_emb, segments["lemmas"].tolist()) if n_segs else []
+            # the touchpoints read the embedding (the last layer), the first block of the features
+            emb = seg_emb[:, : self.model.encoder.dim]
+            hits = self.model.touchpoints.predict(emb, segments["lemmas"].tolist()) if n_segs else []
             tax = self.model.taxonomy
             segment_touchpoints = pd.DataFrame(
                 [
@@ -129,13 +131,14 @@ class Analyzer:
     def _embed(
         self, texts: list[str], keys: list[str], known: dict[str, np.ndarray], progress: bool
     ) -> tuple[np.ndarray, pd.DataFrame]:
-        """Embeddings of ``texts``: ``known`` ones reused, the rest encoded (once per distinct text) and returned."""
+        """Encoder outputs of ``texts`` (the embedding and the head's other layers: ``Encoder.encode``'s features):
+        ``known`` ones reused, the rest encoded (once per distinct text) and returned."""
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
+        encoder = self.model.encoder
         with self.timer.stage("encoder", len(todo)):
-            fresh = self.model.encoder.encode(list(todo.values()), progress=progress)
+            fresh = encoder.encode(list(todo.values()), progress=progress, features=True)
         known.update(zip(todo, fresh, strict=True))
-        dim = self.model.encoder.dim
-        emb = np.stack([known[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
+        emb = np.stack([known[k] for k in keys]) if keys else np.zeros((0, encoder.width), np.float32)
         outputs = pd.DataFrame(
             {
                 "encoder": self.model.encoder_id,
@@ -235,11 +238,12 @@ class Prepared:
         """What the encoder embeds: the segment texts (documents are pooled from them)."""
         return self.segments["text"].tolist()
 
-    def pool(self, seg_emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Document embeddings pooled from ``seg_emb`` (rows of ``segments``), and which documents have segments."""
+    def pool(self, seg_emb: np.ndarray, block: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Document embeddings pooled from ``seg_emb`` (rows of ``segments``; ``block``: see ``pool_segments``),
+        and which documents have segments."""
         owner = pd.Index(self.documents["doc_id"]).get_indexer(self.segments["doc_id"])
         n = len(self.documents)
-        emb = pool_segments(seg_emb, [len(t) for t in self.segments["text"]], owner, n)
+        emb = pool_segments(seg_emb, [len(t) for t in self.segments["text"]], owner, n, block)
         return emb, np.bincount(owner, minlength=n) > 0
 
     @cached_property
@@ -248,17 +252,21 @@ class Prepared:
 
 
 def document_embeddings(
-    texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], segmenter: Segmenter | None = None
+    texts: Sequence[str],
+    encode: Callable[[list[str]], np.ndarray],
+    segmenter: Segmenter | None = None,
+    block: int | None = None,
 ) -> np.ndarray:
     """Document embeddings made exactly as a run makes them (text stage, segment embeddings, pooling).
 
-    For evaluation: ``encode`` embeds a list of texts (e.g. a cached ``Encoder.encode``). Rows of texts that
-    have no segments are zero, and such texts get no document prediction in a run either.
+    For evaluation: ``encode`` embeds a list of texts (e.g. a cached ``Encoder.encode``; features pooled per
+    ``block``). Rows of texts that have no segments are zero, and such texts get no document prediction in a
+    run either.
     """
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     docs = [Document("eval", "review", str(i), epoch, t) for i, t in enumerate(texts)]
     p = prepare_documents(docs, segmenter or shared_segmenter())
-    return p.pool(encode(p.texts))[0]
+    return p.pool(encode(p.texts), block)[0]
 
 
 def _sentiment_frame(keys: pd.DataFrame, proba: np.ndarray, model: VocModel, mv: str) -> pd.DataFrame:

@@ -99,7 +99,9 @@ class Encoder:
 
     Texts are sorted by length and batched so that padding stays small (length-bucketed dynamic batching).
     The forward pass runs in PyTorch or, with ``runtime="onnx"``, in ONNX Runtime on a graph exported from the
-    same checkpoint (``onnx_export``); both give the same outputs (cosine 1.0 in fp32).
+    same checkpoint (``onnx_export``); both give the same outputs (cosine 1.0 in fp32). With ``extra_layers``
+    the same pass also pools those hidden states (``encode(..., features=True)``), for a head that reads more
+    than the last layer.
     """
 
     def __init__(
@@ -112,11 +114,17 @@ class Encoder:
         max_length: int = 256,
         runtime: str = "torch",
         quantized: bool = False,
+        extra_layers: Sequence[int] = (),
     ):
-        self.run = run  # (input_ids, attention_mask) int64 [b, w] → last hidden states float32 [b, w, dim]
+        # (input_ids, attention_mask) int64 [b, w] → hidden states float32: the last layer's [b, w, dim], or
+        # [b, w, 1 + len(extra_layers), dim] with the last layer first, then extra_layers' in their order
+        self.run = run
         self.tokenizer = tokenizer
         self.name = name
         self.dim = dim
+        self.extra_layers = tuple(
+            extra_layers
+        )  # hidden-state indices: 0 = the embeddings, n_layers = the last
         self.prefix = prefix
         self.max_length = max_length
         self.runtime = runtime
@@ -127,6 +135,11 @@ class Encoder:
     def fingerprint(self) -> str:
         """What the outputs depend on besides the input text: the weights' hash, and the int8 variant if any."""
         return encoder_fingerprint(self.name) + (f"-{self.variant}" if self.variant else "")
+
+    @property
+    def width(self) -> int:
+        """Columns of ``encode(..., features=True)``: one ``dim`` block per layer read."""
+        return self.dim * (1 + len(self.extra_layers))
 
     @property
     def variant(self) -> str:
@@ -150,13 +163,14 @@ class Encoder:
         quantize: bool = False,
         runtime: str = "torch",
         adapter: str | Path | None = None,
+        extra_layers: Sequence[int] = (),
     ) -> Encoder:
         """Load an encoder (any ``from_pretrained`` path or hub id), with a LoRA ``adapter`` merged in if given.
 
         ``runtime="onnx"`` exports the checkpoint to ONNX once (cached in ``<cache>/onnx``, see ``onnx_export``) and runs
         it in ONNX Runtime; ``"torch-bf16"`` runs PyTorch with bf16 weights and activations; ``"auto"`` is one of
         these two (``resolve_runtime``). ``quantize`` makes the weights int8 (mostly: ``onnx_export``; in PyTorch
-        ``quantize_dynamic`` of the Linear layers).
+        ``quantize_dynamic`` of the Linear layers). ``extra_layers``: hidden states pooled besides the last layer.
         """
         from transformers import AutoConfig, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -169,16 +183,18 @@ class Encoder:
             path = name_or_path = merged_encoder(path, adapter)
         tok = AutoTokenizer.from_pretrained(path)
         dim = int(AutoConfig.from_pretrained(path).hidden_size)
+        extra = tuple(extra_layers)
         if runtime == "onnx":
-            run = _onnx_runner(path, quantize)
+            run = _onnx_runner(path, quantize, extra)
         else:
-            run = _torch_runner(path, quantize, bf16=runtime == "torch-bf16")
-        return cls(run, tok, name_or_path, dim, prefix, max_length, runtime, quantize)
+            run = _torch_runner(path, quantize, bf16=runtime == "torch-bf16", extra_layers=extra)
+        return cls(run, tok, name_or_path, dim, prefix, max_length, runtime, quantize, extra)
 
     def forward(
         self, texts: Sequence[str], batch_tokens: int = BATCH_TOKENS
     ) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
-        """Length-bucketed dynamic batching: yields (text indices, last hidden states, attention mask) per batch.
+        """Length-bucketed dynamic batching: yields (text indices, hidden states [b, w, layers, dim] with the last
+        layer first, attention mask) per batch.
 
         Texts are sorted by token count and batched by padded token count, so long texts get small batches and
         short texts big ones, and padding stays small.
@@ -203,30 +219,40 @@ class Encoder:
             for r, i in enumerate(b):
                 input_ids[r, : len(ids[i])] = ids[i]
                 mask[r, : len(ids[i])] = 1
-            yield b, self.run(input_ids, mask), mask
+            hidden = self.run(input_ids, mask)
+            yield b, hidden[:, :, None] if hidden.ndim == 3 else hidden, mask
         self.calls += len(texts)
 
     def encode(
-        self, texts: Sequence[str], batch_tokens: int = BATCH_TOKENS, progress: bool = False
+        self,
+        texts: Sequence[str],
+        batch_tokens: int = BATCH_TOKENS,
+        progress: bool = False,
+        features: bool = False,
     ) -> np.ndarray:
-        """Embed texts; returns float32 [n, dim], rows L2-normalised (mean pooling over real tokens)."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        """Embed texts; returns float32 [n, dim], rows L2-normalised (mean pooling over real tokens).
+
+        ``features``: [n, width] instead, the embedding followed by each of ``extra_layers`` pooled the same way
+        (each ``dim`` block L2-normalised on its own), from the same pass.
+        """
+        k = 1 + len(self.extra_layers) if features else 1
+        out = np.zeros((len(texts), k, self.dim), dtype=np.float32)
         if not len(texts):
-            return out
+            return out.reshape(0, k * self.dim)
         bar = None
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=len(texts), desc="encoding", unit="seg")
         for b, hidden, mask in self.forward(texts, batch_tokens):
-            m = mask[..., None].astype(np.float32)
-            emb = (hidden * m).sum(1) / np.maximum(m.sum(1), 1)
-            out[b] = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+            m = mask[:, :, None, None].astype(np.float32)
+            emb = (hidden[:, :, :k] * m).sum(1) / np.maximum(m.sum(1), 1)
+            out[b] = emb / np.maximum(np.linalg.norm(emb, axis=-1, keepdims=True), 1e-12)
             if bar is not None:
                 bar.update(len(b))
         if bar is not None:
             bar.close()
-        return out
+        return out.reshape(len(texts), k * self.dim)
 
     def token_states(self, texts: Sequence[str], batch_tokens: int = BATCH_TOKENS) -> list[np.ndarray]:
         """Last-layer token states per text ([n_tokens, dim], float32, special tokens kept)."""
@@ -235,22 +261,28 @@ class Encoder:
             return out
         for b, hidden, mask in self.forward(texts, batch_tokens):
             for r, i in enumerate(b):
-                out[i] = hidden[r, : int(mask[r].sum())].copy()
+                out[i] = hidden[r, : int(mask[r].sum()), 0].copy()
         return out
 
 
-def pool_segments(seg_emb: np.ndarray, weights: Sequence[float], owner: Sequence[int], n: int) -> np.ndarray:
-    """Document embeddings from their segments' embeddings: the weighted mean per owner, L2-normalised.
+def pool_segments(
+    seg_emb: np.ndarray, weights: Sequence[float], owner: Sequence[int], n: int, block: int | None = None
+) -> np.ndarray:
+    """Document embeddings from their segments' embeddings: the weighted mean per owner, L2-normalised (each
+    ``block`` columns on their own: one layer of ``Encoder.encode(..., features=True)``).
 
     Weighting by segment length approximates mean pooling over the whole text, so a document needs no encoder
     pass of its own (dev figures of the sentiment head within 0.01 of a whole-text pass: models/EVAL.md).
     Rows of owners without segments are zero.
     """
-    out = np.zeros((n, seg_emb.shape[1]), np.float32)
+    width = seg_emb.shape[1]
+    out = np.zeros((n, width), np.float32)
     if len(owner):
         np.add.at(out, np.asarray(owner), seg_emb * np.asarray(weights, np.float32)[:, None])
-    norm = np.linalg.norm(out, axis=1, keepdims=True)
-    return np.divide(out, norm, out=np.zeros_like(out), where=norm > 0)
+    block = block or width
+    out = out.reshape(n, width // block if block else 0, block)
+    norm = np.linalg.norm(out, axis=-1, keepdims=True)
+    return np.divide(out, norm, out=np.zeros_like(out), where=norm > 0).reshape(n, width)
 
 
 def _threads() -> int:
@@ -258,7 +290,7 @@ def _threads() -> int:
 
 
 def _torch_runner(
-    path: str, quantize: bool, bf16: bool = False
+    path: str, quantize: bool, bf16: bool = False, extra_layers: tuple[int, ...] = ()
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     import torch
     from transformers import AutoModel
@@ -272,20 +304,36 @@ def _torch_runner(
 
     def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            out = model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(mask))
-        return out.last_hidden_state.float().numpy()
+            out = model(
+                input_ids=torch.from_numpy(input_ids),
+                attention_mask=torch.from_numpy(mask),
+                output_hidden_states=bool(extra_layers),
+            )
+            if not extra_layers:
+                return out.last_hidden_state.float().numpy()
+            return _stack_layers(out, extra_layers).float().numpy()
 
     return run
 
 
-def _onnx_runner(path: str, quantize: bool) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+def _stack_layers(out, extra_layers: tuple[int, ...]):
+    """[b, w, 1 + k, dim]: the last hidden state, then ``extra_layers``' (a transformers model's output)."""
+    import torch
+
+    return torch.stack([out.last_hidden_state, *(out.hidden_states[i] for i in extra_layers)], 2)
+
+
+def _onnx_runner(
+    path: str, quantize: bool, extra_layers: tuple[int, ...] = ()
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = _threads()
     so.inter_op_num_threads = 1
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    sess = ort.InferenceSession(str(onnx_export(path, quantize)), so, providers=["CPUExecutionProvider"])
+    graph = onnx_export(path, quantize, extra_layers)
+    sess = ort.InferenceSession(str(graph), so, providers=["CPUExecutionProvider"])
 
     def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return sess.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
@@ -293,15 +341,18 @@ def _onnx_runner(path: str, quantize: bool) -> Callable[[np.ndarray, np.ndarray]
     return run
 
 
-def onnx_export(path: str, quantize: bool = False) -> Path:
+def onnx_export(path: str, quantize: bool = False, extra_layers: tuple[int, ...] = ()) -> Path:
     """The checkpoint at ``path`` as an ONNX graph (input_ids, attention_mask → last_hidden_state), made once.
 
     Cached under ``<cache>/onnx/<name>-<fingerprint>/``; ``quantize`` adds ``model.int8-mixed.onnx``: ONNX
-    Runtime's per-channel dynamic int8 quantisation of the MatMul weights but a few (``_fp32_matmuls``). Files
-    are written to a temporary name and renamed, so parallel workers never read half a file.
+    Runtime's per-channel dynamic int8 quantisation of the MatMul weights but a few (``_fp32_matmuls``). With
+    ``extra_layers`` the graph (``model.h8.onnx`` for layer 8) outputs ``hidden`` [b, w, 1 + k, dim] instead:
+    the last hidden state, then those. Files are written to a temporary name and renamed, so parallel workers
+    never read half a file.
     """
     out = settings.CACHE_DIR / "onnx" / f"{Path(path).name}-{encoder_fingerprint(path).replace('/', '--')}"
-    fp32, int8 = out / "model.onnx", out / f"model.{ONNX_INT8.removeprefix('onnx-')}.onnx"
+    stem = "model" + (f".h{'-'.join(map(str, extra_layers))}" if extra_layers else "")
+    fp32, int8 = out / f"{stem}.onnx", out / f"{stem}.{ONNX_INT8.removeprefix('onnx-')}.onnx"
     if not fp32.exists():
         import torch
         from transformers import AutoModel
@@ -309,26 +360,32 @@ def onnx_export(path: str, quantize: bool = False) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         model = AutoModel.from_pretrained(path).eval()
 
-        class LastHidden(torch.nn.Module):  # exactly two inputs and one output in the graph
+        class Hidden(torch.nn.Module):  # exactly two inputs and one output in the graph
             def __init__(self) -> None:
                 super().__init__()
                 self.model = model
 
             def forward(self, input_ids, attention_mask):
-                return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+                if not extra_layers:
+                    return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+                out = self.model(
+                    input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True
+                )
+                return _stack_layers(out, extra_layers)
 
         x = torch.ones((1, 8), dtype=torch.long)
-        tmp = out / f".model.{os.getpid()}.onnx"
+        tmp = out / f".{stem}.{os.getpid()}.onnx"
         axes = {0: "batch", 1: "tokens"}
+        name = "hidden" if extra_layers else "last_hidden_state"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                LastHidden().eval(),
+                Hidden().eval(),
                 (x, x),
                 str(tmp),
                 input_names=["input_ids", "attention_mask"],
-                output_names=["last_hidden_state"],
-                dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+                output_names=[name],
+                dynamic_axes={"input_ids": axes, "attention_mask": axes, name: axes},
                 opset_version=17,
                 dynamo=False,  # the TorchScript exporter handles BERT's dynamic shapes without onnxscript
             )
@@ -338,7 +395,7 @@ def onnx_export(path: str, quantize: bool = False) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         keep = _fp32_matmuls(onnx.load(str(fp32), load_external_data=False).graph)
-        tmp = out / f".model.{ONNX_INT8}.{os.getpid()}.onnx"
+        tmp = out / f".{stem}.{ONNX_INT8}.{os.getpid()}.onnx"
         quantize_dynamic(fp32, tmp, weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=keep)
         os.replace(tmp, int8)
     return int8 if quantize else fp32

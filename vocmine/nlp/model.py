@@ -37,6 +37,15 @@ class ModelConfig:
     runtime: str = "auto"
     # a LoRA adapter folder inside the model folder, merged into the base encoder's weights at load
     adapter: str | None = None
+    # hidden states the sentiment head reads besides the last layer's (0 = the embeddings, 12 = e5-small's last),
+    # pooled in the same encoder pass; the touchpoints read the last layer alone
+    extra_layers: tuple[int, ...] = ()
+
+    @classmethod
+    def from_json(cls, path: Path) -> ModelConfig:
+        cfg = cls(**json.loads(path.read_text()))
+        cfg.extra_layers = tuple(cfg.extra_layers)  # a JSON list
+        return cfg
 
     def load_encoder(self, model_dir: Path | None = None) -> Encoder:
         """The configured encoder; with ``model_dir``, the adapter the config names (a subfolder of it) merged in.
@@ -48,12 +57,15 @@ class ModelConfig:
         name = self.encoder
         if model_dir is not None and self.adapter:
             name = merged_encoder(resolve_encoder(self.encoder), model_dir / self.adapter)
-        return _shared_encoder(name, self.prefix, self.max_length, self.quantize, self.runtime)
+        extra = tuple(self.extra_layers)
+        return _shared_encoder(name, self.prefix, self.max_length, self.quantize, self.runtime, extra)
 
 
 @lru_cache(maxsize=4)
-def _shared_encoder(name: str, prefix: str, max_length: int, quantize: bool, runtime: str) -> Encoder:
-    return Encoder.from_pretrained(name, prefix, max_length, quantize, runtime)
+def _shared_encoder(
+    name: str, prefix: str, max_length: int, quantize: bool, runtime: str, extra_layers: tuple[int, ...]
+) -> Encoder:
+    return Encoder.from_pretrained(name, prefix, max_length, quantize, runtime, extra_layers=extra_layers)
 
 
 class VocModel:
@@ -81,7 +93,7 @@ class VocModel:
         """Load a model folder; ``encoder`` overrides the base encoder (any ``from_pretrained`` path or hub id),
         ``quantize`` the config's int8 flag and ``runtime`` its encoder runtime (encoder.RUNTIMES)."""
         path = Path(path)
-        config = ModelConfig(**json.loads((path / CONFIG).read_text()))
+        config = ModelConfig.from_json(path / CONFIG)
         if encoder:
             config.encoder = encoder
             config.adapter = None  # an adapter belongs to the base encoder it was trained on
@@ -130,13 +142,16 @@ class VocModel:
 
     @cached_property
     def encoder_id(self) -> str:
-        """What an embedding depends on: encoder weights (adapter merged), input prefix, truncation, int8 variant.
+        """What a stored encoder output depends on: encoder weights (adapter merged), input prefix, truncation,
+        number format, and the layers pooled besides the last (its width).
 
-        The ONNX Runtime fp32 graph gives the PyTorch outputs (cosine 1.0), so the two share stored embeddings.
+        The ONNX Runtime fp32 graph gives the PyTorch outputs (cosine 1.0), so the two share stored outputs.
         """
-        c, variant = self.config, self.encoder.variant
-        return f"{c.encoder}@{encoder_fingerprint(self.encoder.name)}|{c.prefix}|{c.max_length}" + (
-            f"|{variant}" if variant else ""
+        c, variant, extra = self.config, self.encoder.variant, self.encoder.extra_layers
+        return (
+            f"{c.encoder}@{encoder_fingerprint(self.encoder.name)}|{c.prefix}|{c.max_length}"
+            + (f"|{variant}" if variant else "")
+            + (f"|layers+{','.join(map(str, extra))}" if extra else "")
         )
 
     def sentiment_proba(self, emb: np.ndarray) -> np.ndarray:

@@ -320,9 +320,12 @@ RELATIONS: dict[str, Relation] = {
         "nlp (Analyzer) -> Store.write_batch / write_reanalysis.",
         _cols(
             "run_id",
-            encoder="Encoder identity: name, config hash, input prefix and max length.",
+            encoder="Encoder identity: name, weights hash, input prefix, max length, number format and the "
+            "layers pooled besides the last.",
             text_hash="Hash of the exact text that was encoded (a segment or a whole document).",
-            embedding="float32 little-endian vector (384 values for e5-small), L2-normalised.",
+            embedding="float32 little-endian values: the L2-normalised embedding (384 for e5-small), then a block "
+            "as wide for each extra layer the sentiment head reads, each L2-normalised (the default model: layer 8, "
+            "768 values in all).",
         ),
     ),
     "source_files": Relation(

@@ -21,11 +21,16 @@ def cache_path(encoder: Encoder, kind: str, tag: str, texts: Sequence[str], ext:
     return d / f"{tag}-{h}.{ext}"
 
 
-def cached_encode(encoder: Encoder, texts: Sequence[str], tag: str, progress: bool = True) -> np.ndarray:
-    """Embeddings of ``texts``, read from ``.cache/emb/…`` (see :func:`cache_path`) when computed before."""
+def cached_encode(
+    encoder: Encoder, texts: Sequence[str], tag: str, progress: bool = True, features: bool = False
+) -> np.ndarray:
+    """Embeddings of ``texts`` (``features``: ``Encoder.encode``'s features), read from ``.cache/emb/…`` (see
+    :func:`cache_path`) when computed before."""
+    if features and encoder.extra_layers:
+        tag = f"{tag}-h{'-'.join(map(str, encoder.extra_layers))}"
     path = cache_path(encoder, "emb", tag, texts, "npy")
     if path.exists():
         return np.load(path)
-    emb = encoder.encode(list(texts), progress=progress)
+    emb = encoder.encode(list(texts), progress=progress, features=features)
     np.save(path, emb)
     return emb
