@@ -122,9 +122,8 @@ class Encoder:
         self.tokenizer = tokenizer
         self.name = name
         self.dim = dim
-        self.extra_layers = tuple(
-            extra_layers
-        )  # hidden-state indices: 0 = the embeddings, n_layers = the last
+        # hidden-state indices: 0 = the embeddings, n_layers = the last
+        self.extra_layers = tuple(extra_layers)
         self.prefix = prefix
         self.max_length = max_length
         self.runtime = runtime

@@ -105,9 +105,8 @@ class TrainingSet:
     """The training mix with its frozen-encoder embeddings and the fixed train / hold-out split."""
 
     data: pd.DataFrame  # text, label, lang, corpus
-    emb: (
-        np.ndarray
-    )  # the embeddings, or the encoder's features (``Encoder.encode``) for a head that reads them
+    # the embeddings, or the encoder's features (``Encoder.encode``) for a head that reads them
+    emb: np.ndarray
     y: np.ndarray
     idx_train: np.ndarray
     idx_holdout: np.ndarray
