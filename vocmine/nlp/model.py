@@ -41,11 +41,8 @@ class ModelConfig:
     # pooled in the same encoder pass; the touchpoints read the last layer alone
     extra_layers: tuple[int, ...] = ()
 
-    @classmethod
-    def from_json(cls, path: Path) -> ModelConfig:
-        cfg = cls(**json.loads(path.read_text()))
-        cfg.extra_layers = tuple(cfg.extra_layers)  # a JSON list
-        return cfg
+    def __post_init__(self) -> None:
+        self.extra_layers = tuple(self.extra_layers)  # hashable (the shared encoders' key); JSON gives a list
 
     def load_encoder(self, model_dir: Path | None = None) -> Encoder:
         """The configured encoder; with ``model_dir``, the adapter the config names (a subfolder of it) merged in.
@@ -57,8 +54,9 @@ class ModelConfig:
         name = self.encoder
         if model_dir is not None and self.adapter:
             name = merged_encoder(resolve_encoder(self.encoder), model_dir / self.adapter)
-        extra = tuple(self.extra_layers)
-        return _shared_encoder(name, self.prefix, self.max_length, self.quantize, self.runtime, extra)
+        return _shared_encoder(
+            name, self.prefix, self.max_length, self.quantize, self.runtime, self.extra_layers
+        )
 
 
 @lru_cache(maxsize=4)
@@ -93,7 +91,7 @@ class VocModel:
         """Load a model folder; ``encoder`` overrides the base encoder (any ``from_pretrained`` path or hub id),
         ``quantize`` the config's int8 flag and ``runtime`` its encoder runtime (encoder.RUNTIMES)."""
         path = Path(path)
-        config = ModelConfig.from_json(path / CONFIG)
+        config = ModelConfig(**json.loads((path / CONFIG).read_text()))
         if encoder:
             config.encoder = encoder
             config.adapter = None  # an adapter belongs to the base encoder it was trained on

@@ -264,7 +264,7 @@ def train_sentiment(
 ) -> dict:
     """Fit every candidate head, keep the best by mean per-corpus hold-out macro-F1, save it and the card."""
     cfg = cfg or SentimentTrainConfig()
-    mcfg = ModelConfig(quantize=cfg.quantize, extra_layers=tuple(cfg.extra_layers))
+    mcfg = ModelConfig(quantize=cfg.quantize, extra_layers=cfg.extra_layers)
     base = _reference(mcfg).load_encoder()
     ts = base_ts = training_set(base, root, cfg.seed, cfg.holdout, cfg.corpora, features=True)
     encoder, adapter_log = base, None
