@@ -190,15 +190,36 @@ def test_head_for_another_taxonomy_is_ignored_with_a_warning(trained):
 
 
 def test_zero_shot_calibration_from_the_taxonomy(model):
-    # the default taxonomy keeps its hand-tuned centre and margin; a taxonomy of near neighbours gets its own
+    # the default taxonomy keeps its hand-tuned centre; a taxonomy of near neighbours gets its own
     assert model.touchpoints.center == pytest.approx(0.86, abs=0.002)
-    assert model.touchpoints.margin == pytest.approx(0.03, abs=0.002)
     mams = TouchpointClassifier(Taxonomy.load(EVAL_TAXONOMIES / "mams.yaml"), model.encoder)
     assert mams.center < model.touchpoints.center - 0.02
-    fixed = TouchpointClassifier(
-        mams.taxonomy, model.encoder, TouchpointParams(center=0.9, relative_margin=0.0)
-    )
-    assert (fixed.center, fixed.margin) == (0.9, 0.0)
+    fixed = TouchpointClassifier(mams.taxonomy, model.encoder, TouchpointParams(center=0.9))
+    assert fixed.center == 0.9
+
+
+def test_a_second_label_needs_its_own_keyword(model):
+    """Similarity names the nearest touchpoint only; a keyword adds another, and a margin lets near ones in."""
+    clf = model.touchpoints
+    texts = ["Курьер сам забрал возврат", "Поиск на сайте работает ужасно", "Chose courier delivery"]
+    emb = model.encoder.encode(texts)
+    lemmas = [
+        ["курьер", "сам", "забрать", "возврат"],
+        ["поиск", "на", "сайт", "работать", "ужасно"],
+        ["chose", "courier", "delivery"],
+    ]
+    hits = clf.predict(emb, lemmas)
+    sims = clf.similarities(emb)
+    for row, hs in zip(sims, hits, strict=True):
+        nearest = clf.ids[int(row.argmax())]
+        assert all(h.touchpoint == nearest or h.keyword for h in hs), hs
+    assert {h.touchpoint for h in hits[0]} == {"returns_refunds", "delivery"}  # «возврат», «курьер»
+    loose = TouchpointClassifier(clf.taxonomy, model.encoder, TouchpointParams(relative_margin=1.0))
+    assert sum(map(len, loose.predict(emb, lemmas))) > sum(map(len, hits))
+    # the rule's parameters in effect are part of the lineage key, defaults in code included
+    vm = VocModel(model.config, model.encoder, model.sentiment, model.taxonomy)
+    vm.touchpoints.params = loose.params  # as a release with another default would have it
+    assert vm.version != model.version
 
 
 def test_keyword_hits_are_the_first_keyword_of_each_touchpoint_found(model):

@@ -128,8 +128,11 @@ class VocModel:
     # Both keys are read for every analysed batch and never change after loading: computed once.
     @cached_property
     def version(self) -> str:
-        """Lineage key of every prediction: model config + encoder weights + head weights + taxonomy content."""
+        """Lineage key of every prediction: model config + the touchpoint rules' parameters in effect + encoder
+        weights + head weights + taxonomy content."""
         h = hashlib.sha256(json.dumps(asdict(self.config), sort_keys=True).encode())
+        # defaults in code count too: a release that changes them must not pass for the model already stored
+        h.update(json.dumps(asdict(self.touchpoints.params), sort_keys=True).encode())
         h.update(encoder_fingerprint(self.encoder.name).encode())
         for t in self.sentiment.tensors().values():
             h.update(np.ascontiguousarray(t).tobytes())

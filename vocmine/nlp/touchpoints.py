@@ -2,9 +2,9 @@
 
 Zero-shot, two signals: similarity of the segment to the taxonomy's example phrases and description in the
 encoder space (mean of the k best example cosines per touchpoint), and keyword lemmas found in the segment. The
-similarity is mapped to a 0..1 confidence with a logistic curve; its centre and the margin a second label must
-be within are calibrated from the taxonomy's own examples (or set as parameters), so a CX team can swap in a
-taxonomy with no code change. With labeled examples, ``vocmine train-touchpoints`` fits a ``TouchpointHead``
+similarity is mapped to a 0..1 confidence with a logistic curve whose centre is calibrated from the taxonomy's own
+examples (or set as a parameter), so a CX team can swap in a taxonomy with no code change. Similarity alone
+names one touchpoint, the nearest; a further one needs its own keyword in the segment. With labeled examples, ``vocmine train-touchpoints`` fits a ``TouchpointHead``
 over the same signals plus the embedding, with thresholds per touchpoint.
 """
 
@@ -56,10 +56,10 @@ class TouchpointParams:
     keyword_bonus: float = 0.25
     threshold: float = 0.5
     max_labels: int = 2
-    relative_margin: float | None = (
-        None  # a second label must be within this cosine of the best; None: calibrated
-    )
-    margin_scale: float = 1.78  # makes the default retail taxonomy's margin 0.030, the hand-tuned value
+    # A label without a keyword must be within this cosine of the best touchpoint's. 0: similarity alone names
+    # only the nearest touchpoint; the 0.03 used until 2026-12-01 made 838 second labels on the sample clauses,
+    # 9% of them right, and none helped MAMS (bench/README.md, "Second touchpoint labels").
+    relative_margin: float = 0.0
 
 
 @dataclass
@@ -90,7 +90,7 @@ class TouchpointClassifier:
                 owner.append(i)
         self.owner = np.asarray(owner)
         self.prototypes = self._embed_prototypes(texts)
-        self.center, self.margin = self._calibrate()
+        self.center = self._calibrate()
         self.keywords: list[list[tuple[str, tuple[str, ...]]]] = [
             [(kw, keyword_forms(kw, lang)) for lang, kws in tp.keywords.items() for kw in kws]
             for tp in self.taxonomy.touchpoints
@@ -115,35 +115,25 @@ class TouchpointClassifier:
         np.save(path, emb)
         return emb
 
-    def _calibrate(self) -> tuple[float, float]:
-        """Centre and relative margin from the taxonomy alone (leave-one-out over its own prototypes).
+    def _calibrate(self) -> float:
+        """Similarity centre from the taxonomy alone (leave-one-out over its own prototypes).
 
-        Per prototype: ``own`` = top-k cosine to the other prototypes of its touchpoint, ``other`` = the
-        highest top-k cosine to another touchpoint. Centre = mean(other) + offset; margin = scale × the mean
-        gap own − other: when touchpoints are near neighbours a second label must score almost as high.
+        Per prototype, ``other`` = the highest top-k cosine to another touchpoint's prototypes; centre =
+        mean(other) + offset: a taxonomy of near neighbours (restaurant aspects) needs a higher bar.
         """
         p = self.params
+        if p.center is not None:
+            return p.center
+        if len(self.ids) < 2:  # nothing to be confused with: the default taxonomy's hand-tuned value
+            return 0.86
         sims = self.prototypes @ self.prototypes.T
-        np.fill_diagonal(sims, -1.0)  # leave each prototype out of its own touchpoint
-        own = np.zeros(len(self.prototypes), dtype=np.float32)
         other = np.full(len(self.prototypes), -1.0, dtype=np.float32)
         for j in range(len(self.ids)):
-            s = sims[:, self.owner == j]
-            kk = min(p.top_k, s.shape[1])
-            topk = np.sort(np.partition(s, -kk, axis=1)[:, -kk:], axis=1).mean(axis=1)
             mine = self.owner == j
-            k_own = min(p.top_k, int(mine.sum()) - 1)
-            if k_own > 0:
-                own[mine] = np.partition(s[mine], -k_own, axis=1)[:, -k_own:].mean(axis=1)
-            other[~mine] = np.maximum(other[~mine], topk[~mine])
-        if len(self.ids) < 2:  # nothing to be confused with: the default taxonomy's hand-tuned values
-            return 0.86, 0.03
-        center = float(other.mean()) + p.center_offset
-        margin = p.margin_scale * max(0.0, float(own.mean() - other.mean()))
-        return (
-            p.center if p.center is not None else center,
-            p.relative_margin if p.relative_margin is not None else margin,
-        )
+            s = sims[~mine][:, mine]
+            kk = min(p.top_k, s.shape[1])
+            other[~mine] = np.maximum(other[~mine], np.partition(s, -kk, axis=1)[:, -kk:].mean(axis=1))
+        return float(other.mean()) + p.center_offset
 
     def centroid(self, touchpoint_id: str) -> np.ndarray:
         """The touchpoint in the encoder space: L2-normalised mean of its example and description embeddings."""
@@ -224,7 +214,7 @@ class TouchpointClassifier:
             for j in np.argsort(-sims[i]):
                 kw = kws[i][j]
                 score = min(1.0, float(conf[i, j]) + (p.keyword_bonus if kw else 0.0))
-                near_best = sims[i, j] >= best_sim - self.margin
+                near_best = sims[i, j] >= best_sim - p.relative_margin
                 if score >= p.threshold and (near_best or kw):
                     hits.append(TouchpointHit(self.ids[j], round(score, 4), float(sims[i, j]), kw))
             hits.sort(key=lambda h: -h.score)
