@@ -273,7 +273,8 @@ def embed(model, tok, texts: list[str], batch: int = 256):
 
 
 def measure(base: Path, adapter: Path | None, pack: Path, variant: str) -> dict:
-    """The logistic head (C = 8, balanced: the shipped head's settings) on the (adapted) embeddings."""
+    """The logistic head (C = 8, balanced: the shipped last-layer head's settings until layer 8 joined it) on the
+    (adapted) embeddings."""
     import torch
     from sklearn.linear_model import LogisticRegression
     from transformers import AutoModel, AutoTokenizer

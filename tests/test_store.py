@@ -135,8 +135,9 @@ def test_stored_encoder_outputs_are_reused(store, model):
 def test_a_head_on_two_layers_runs_stores_and_reuses_its_features(store, model, tmp_path):
     """``extra_layers``: the sentiment head reads layer 8 beside the embedding; everything else reads the embedding.
 
-    The head below is the default one with zero weights on layer 8, so every label must be the default model's:
-    a check that segments and documents pool each layer on its own and that the touchpoints get the embedding.
+    The two heads below are the default head's last-layer block alone, and with zero weights on layer 8, so every
+    label must be the same: a check that segments and documents pool each layer on its own and that the touchpoints
+    get the embedding.
     """
     import json
     import shutil
@@ -146,18 +147,22 @@ def test_a_head_on_two_layers_runs_stores_and_reuses_its_features(store, model, 
     from vocmine.nlp.heads import SoftmaxHead
     from vocmine.nlp.model import CONFIG, VocModel
 
-    folder = tmp_path / "layered"
-    shutil.copytree(model.path, folder)
-    conf = json.loads((folder / CONFIG).read_text())
-    (folder / CONFIG).write_text(json.dumps({**conf, "extra_layers": [8]}))
-    h = model.sentiment
-    SoftmaxHead(
-        np.hstack([h.weight, np.zeros_like(h.weight)]), h.bias, h.labels, h.temperature
-    ).save_pretrained(folder / "sentiment")
-    layered = VocModel.from_pretrained(folder)
-    assert layered.encoder.width == 768 and layered.encoder_id == f"{model.encoder_id}|layers+8"
+    def variant(name: str, extra_layers: list[int]) -> VocModel:
+        folder = tmp_path / name
+        shutil.copytree(model.path, folder)
+        conf = json.loads((folder / CONFIG).read_text())
+        (folder / CONFIG).write_text(json.dumps({**conf, "extra_layers": extra_layers}))
+        h, dim = model.sentiment, model.encoder.dim
+        w = h.weight[:, :dim]
+        w = np.hstack([w] + [np.zeros_like(w)] * len(extra_layers))
+        SoftmaxHead(w, h.bias, h.labels, h.temperature).save_pretrained(folder / "sentiment")
+        return VocModel.from_pretrained(folder)
 
-    want = Analyzer(model).analyse(_docs())
+    plain, layered = variant("plain", []), variant("layered", [8])
+    assert plain.encoder.width == 384 and layered.encoder.width == 768
+    assert layered.encoder_id == f"{plain.encoder_id}|layers+8"
+
+    want = Analyzer(plain).analyse(_docs())
     an = Analyzer(layered, reuse=store.lookup_encoder_outputs)
     got = an.analyse(_docs())
     for table in ("segment_predictions", "document_predictions"):
