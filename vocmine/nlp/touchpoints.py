@@ -4,8 +4,9 @@ Zero-shot, two signals: similarity of the segment to the taxonomy's example phra
 encoder space (mean of the k best example cosines per touchpoint), and keyword lemmas found in the segment. The
 similarity is mapped to a 0..1 confidence with a logistic curve whose centre is calibrated from the taxonomy's own
 examples (or set as a parameter), so a CX team can swap in a taxonomy with no code change. Similarity alone
-names one touchpoint, the nearest; a further one needs its own keyword in the segment. With labeled examples, ``vocmine train-touchpoints`` fits a ``TouchpointHead``
-over the same signals plus the embedding, with thresholds per touchpoint.
+names one touchpoint, the nearest; a further one needs its own keyword in the segment. With labeled examples,
+``vocmine train-touchpoints`` fits a ``TouchpointHead`` over the same signals plus the embedding, with
+thresholds per touchpoint.
 """
 
 from __future__ import annotations
@@ -51,14 +52,16 @@ class TouchpointParams:
     # ``center_offset`` above how close each example comes to its nearest *other* touchpoint (its confusion
     # level): a taxonomy of near neighbours (restaurant aspects) needs a higher bar than a spread-out one.
     center: float | None = None
-    center_offset: float = -0.0276  # makes the default retail taxonomy's centre 0.860, the hand-tuned value
+    # makes the default retail taxonomy's centre 0.860, the hand-tuned value, on the base encoder
+    center_offset: float = -0.0276
     slope: float = 45.0
     keyword_bonus: float = 0.25
     threshold: float = 0.5
     max_labels: int = 2
     # A label without a keyword must be within this cosine of the best touchpoint's. 0: similarity alone names
-    # only the nearest touchpoint; the 0.03 used until 2026-12-01 made 838 second labels on the sample clauses,
-    # 9% of them right, and none helped MAMS (bench/README.md, "Second touchpoint labels").
+    # only the nearest touchpoint; the calibrated margin used until 2026-12-01 (0.03 for the default taxonomy)
+    # gave 845 labels that were not the first on the 1,516 sample clauses, most of them wrong, and none helped
+    # MAMS (bench/README.md, "Zero-shot touchpoints: a second label needs its keyword").
     relative_margin: float = 0.0
 
 

@@ -78,14 +78,14 @@ class SentimentTrainConfig:
     hidden: int = 256
     ensemble: int = 3  # MLP members (seeds seed, seed+1, ...)
     max_iter: int = 3000
-    # LoRA fine-tuning of the encoder before the head is fitted (None: the head reads the frozen base). Off by
-    # default. Measured with AdapterTrainConfig() (trained on an H200, 2026-12-01): dev figures 0.674 / 0.663 /
-    # 0.587 / 0.529 / 0.879 against 0.632 / 0.610 / 0.518 / 0.520 / 0.839 frozen (TARGETS order), touchpoints
-    # 0.589 / 0.735 / 0.625 / 0.837 / 0.877, aspects 0.705; but every adapter of the sweep (bench/README.md)
-    # turns short positive Russian clauses such as "Быстрая доставка" neutral or negative, whatever the head's
-    # data, and the README's example with it; with the review sentences in the adapter's own mix (CPU,
-    # 2026-12-01) "...вылетает при оплате" turns neutral; with the failure reports as well (cxmix) it is negative
-    # again but "Быстрая доставка" neutral. So the shipped model keeps the frozen encoder.
+    # LoRA fine-tuning of the encoder before the head is fitted (None: the head reads the frozen base, or the
+    # adapter of ``adapter_from``). The shipped model is `vocmine train --adapter-from` the sweep's
+    # `r32-all-a30-e3-cx` adapter (AdapterTrainConfig(anchor=30) on the mix without the fact spans and failure
+    # reports, trained on a CPU; bench/README.md) with the layer-8 head on this mix: sentiment 0.676 / 0.669 /
+    # 0.560 / 0.536 / 0.869 against 0.638 / 0.642 / 0.554 / 0.541 / 0.847 frozen (TARGETS order), touchpoints
+    # and aspects held, the sample clauses 0.778 -> 0.827 (truth.csv), the README's example right. Adapters
+    # with the last-layer head alone turned short positive Russian clauses ("Быстрая доставка") or
+    # "...вылетает при оплате" neutral, which kept them out before (bench/README.md, "Adapter + layer 8").
     adapter: AdapterTrainConfig | None = None
     # a trained adapter folder (e.g. trained on a GPU by `bench/adapter_sweep.py` or an earlier `vocmine train
     # --adapter`) used instead of training one
@@ -339,9 +339,14 @@ def _adapter_text(r: dict) -> str:
         )
     c, last = a["config"], a["history"][-1]
     layers = "every layer" if c["first_layer"] == 0 else f"layer {c['first_layer']} and above"
+    texts = (
+        f"its own training mix (brought with `--adapter-from`, its `{ADAPTER}/training_log.json` beside it)"
+        if r["train_config"].get("adapter_from")
+        else "the training part below"
+    )
     return (
         f"Fine-tuned for sentiment with a LoRA adapter (`{ADAPTER}/`, PEFT; rank {c['rank']}, alpha {c['alpha']}, on "
-        f"the linear maps of {layers}; {c['steps']} steps of {c['batch']} texts from the training part below, "
+        f"the linear maps of {layers}; {c['steps']} steps of {c['batch']} texts from {texts}, "
         f"lr {c['lr']}; loss = cross-entropy of a linear probe + {c['anchor']} × (1 − cosine to the base embedding "
         f"of the same text), which keeps the space the touchpoint and aspect heads read close to the base: last "
         f"1 − cos {last['drift']}; {a['seconds'] / 60:.1f} min on {a.get('device', 'CPU')}), merged into the base "
