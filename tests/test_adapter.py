@@ -204,6 +204,10 @@ def test_training_from_a_trained_adapter_fits_the_head_on_the_adapted_embeddings
         merged,
     ]  # the base (baseline), then the adapted encoder the head reads
     assert "rank 8" in (out / "README.md").read_text()
+    # retraining the head in that folder keeps its adapter (no --adapter-from needed)
+    sentiment.train_sentiment(out, None, sentiment.SentimentTrainConfig(extra_layers=(2,)))
+    assert json.loads((out / "vocmine.json").read_text())["adapter"] == ADAPTER
+    assert embedded[-1] == merged
 
 
 def test_heads_are_fitted_on_the_reference_embeddings():

@@ -264,6 +264,11 @@ def train_sentiment(
 ) -> dict:
     """Fit every candidate head, keep the best by mean per-corpus hold-out macro-F1, save it and the card."""
     cfg = cfg or SentimentTrainConfig()
+    kept = out_dir / ADAPTER
+    if cfg.adapter is None and cfg.adapter_from is None and (kept / "adapter_config.json").exists():
+        # retraining the head of a model folder keeps the encoder adapter it has (the default model's, say);
+        # a frozen-encoder model is trained into a folder without one
+        cfg = replace(cfg, adapter_from=str(kept))
     mcfg = ModelConfig(quantize=cfg.quantize, extra_layers=cfg.extra_layers)
     base = _reference(mcfg).load_encoder()
     ts = base_ts = training_set(base, root, cfg.seed, cfg.holdout, cfg.corpora, features=True)
