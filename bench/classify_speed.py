@@ -7,8 +7,9 @@ invocation on the same machine, each in its own child process so that its peak R
   ID, clause segmentation, length-bucketed batched encoding of every clause (a document's embedding is pooled
   from its clauses'), sentiment per clause and per document, touchpoints, pain-point linking — once per encoder
   variant (``--variants``: torch, onnx, onnx-int8, torch-int8, torch-bf16);
-* naive: ``transformers.pipeline("feature-extraction")`` called on one document at a time, mean-pooled, then the
-  same sentiment head and touchpoint classifier on that one embedding (no segmentation: less work per document).
+* naive: ``transformers.pipeline("feature-extraction")`` called on one document at a time, mean-pooled (the
+  lower layers the model's head also reads taken from the same pass by a forward hook), then the same sentiment
+  head and touchpoint classifier on that one embedding (no segmentation: less work per document).
 
     .venv/bin/python bench/classify_speed.py --n 10000 --naive-n 1000 --variants torch,onnx,onnx-int8
 
@@ -100,16 +101,27 @@ def run_naive(path: Path) -> dict:
         model=resolve_encoder(model.encoder.name),
         tokenize_kwargs={"truncation": True, "max_length": model.config.max_length},
     )
+    # the lower layers the sentiment head reads besides the last (``extra_layers``), taken from the same forward
+    # pass by a hook on the layer that outputs them: hidden state k is layer k - 1's output
+    states: dict[int, np.ndarray] = {}
+
+    def keep(k: int):
+        return lambda _m, _i, out: states.__setitem__(
+            k, (out[0] if isinstance(out, tuple) else out)[0].numpy()
+        )
+
+    for k in model.encoder.extra_layers:
+        pipe.model.encoder.layer[k - 1].register_forward_hook(keep(k))
     load = time.perf_counter() - t0
     labels = []
     t0, c0 = time.perf_counter(), _cpu_s()
     for text in df["text"]:
         tokens = np.asarray(pipe(model.config.prefix + text)[0], dtype=np.float32)  # [tokens, dim]
-        emb = tokens.mean(0)
-        emb /= np.linalg.norm(emb)
-        p = model.sentiment_proba(emb[None])[0]
+        blocks = [tokens.mean(0)] + [states[k].mean(0) for k in model.encoder.extra_layers]
+        feats = np.concatenate([b / np.linalg.norm(b) for b in blocks])
+        p = model.sentiment_proba(feats[None])[0]
         labels.append(model.sentiment.labels[int(p.argmax())])
-        model.touchpoints.predict(emb[None], [[]])
+        model.touchpoints.predict(feats[None, : tokens.shape[1]], [[]])  # the last layer's block
     return _measured(len(df), t0, c0, load, pd.Series(labels))
 
 

@@ -64,12 +64,12 @@ class SentimentTrainConfig:
         "support_requests",
         "problem_reports",
     )
-    # Hidden states the head reads besides the last layer's (ModelConfig.extra_layers; one encoder pass, no speed
-    # lost; encoder_outputs store twice the values per text). Layer 8 with the mix above and C = 2, against the
-    # last layer alone with the mix before it (2026-12-01, `vocmine evaluate`): every dev figure up (0.638 /
-    # 0.642 / 0.554 / 0.541 / 0.847 vs 0.632 / 0.608 / 0.515 / 0.537 / 0.846), RuSentiment and the complaints
-    # up, ACOS -0.003, the sample clauses 0.70 -> 0.78, the sample run's pain points against the truth F1
-    # 0.639 -> 0.655 (bench/README.md, "Layer 8 shipped").
+    # Hidden states the head reads besides the last layer's (ModelConfig.extra_layers; one encoder pass: same
+    # speed in ONNX Runtime, 4% less in bf16; encoder_outputs store twice the values per text). Layer 8 with the
+    # mix above and C = 2, against the last layer alone with the mix before it (2026-12-01, `vocmine evaluate`):
+    # every dev figure up (0.638 / 0.642 / 0.554 / 0.541 / 0.847 vs 0.632 / 0.608 / 0.515 / 0.537 / 0.846),
+    # RuSentiment and the complaints up, ACOS -0.003, the sample clauses 0.70 -> 0.78, the sample run's pain
+    # points against the truth F1 0.639 -> 0.655 (bench/README.md, "Layer 8 shipped").
     extra_layers: tuple[int, ...] = (8,)
     # candidates, the best on the hold-out is kept; "mlp:alpha=0.001" is the MLP ensemble below
     heads: tuple[str, ...] = ("logreg:C=2",)
