@@ -84,8 +84,9 @@ class SentimentTrainConfig:
     # the layer-8 head on this mix: sentiment 0.676 / 0.669 / 0.560 / 0.536 / 0.869 against 0.638 / 0.642 /
     # 0.554 / 0.541 / 0.847 frozen (TARGETS order), touchpoints and aspects held, the README's example right; but
     # it was trained before the mix dropped the evaluation sets' texts (52 SemEval-2016 ru dev sentences in it),
-    # so it waits for a retraining on the clean mix (bench/README.md, "Adapter + layer 8"). Adapters with the
-    # last-layer head alone turned "Быстрая доставка" or "...вылетает при оплате" neutral.
+    # so it is not shipped; retrained on the clean mix (0.681 / 0.677 / 0.568 / 0.538 / 0.879) it drops the
+    # trained SemEval ru touchpoints to 0.709 (< 0.72), so not either (bench/README.md, "Adapter + layer 8").
+    # Adapters with the last-layer head alone turned "Быстрая доставка" or "...вылетает при оплате" neutral.
     adapter: AdapterTrainConfig | None = None
     # a trained adapter folder (e.g. trained on a GPU by `bench/adapter_sweep.py` or an earlier `vocmine train
     # --adapter`) used instead of training one
