@@ -1,7 +1,7 @@
 """Train the shipped model (fixed seeds) and regenerate its card: the flow behind `vocmine train`.
 
-The sentiment head (after a LoRA adapter of the encoder, if asked); with an adapter, then the aspect head, which
-reads the adapted encoder's states.
+The sentiment head, after a LoRA adapter of the encoder if asked. The aspect head reads the base encoder's token
+states whatever the adapter (``vocmine.nlp.aspects.AspectPolarity``): `python -m vocmine.train.aspects` retrains it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from prefect.cache_policies import NO_CACHE
 
 from vocmine import settings
 from vocmine.train.adapter import AdapterTrainConfig
-from vocmine.train.aspects import retrain_shipped
 from vocmine.train.sentiment import SentimentTrainConfig, train_sentiment
 
 
@@ -23,11 +22,6 @@ def train_head(out: str, data: str, adapter: bool, adapter_from: str | None, int
         adapter=AdapterTrainConfig() if adapter else None, adapter_from=adapter_from, quantize=int8
     )
     return train_sentiment(Path(out), Path(data), cfg)
-
-
-@task(cache_policy=NO_CACHE)
-def train_aspect_head(out: str, data: str) -> dict:
-    return retrain_shipped(Path(out), Path(data))
 
 
 @flow(name="train", log_prints=True)
@@ -41,12 +35,9 @@ def train(
     """Returns the training report (also written to ``<out>/training.json``).
 
     ``adapter``: fine-tune the encoder with a LoRA adapter first (minutes on a GPU, hours on 2 CPU cores), or
-    use the trained adapter folder ``adapter_from``; the aspect head, which reads the encoder's token states, is
-    then retrained on the adapted encoder.
+    use the trained adapter folder ``adapter_from``.
     """
     report = train_head(out, data, adapter, adapter_from, int8)
-    if adapter or adapter_from:
-        report["aspects"] = train_aspect_head(out, data)
     for name, score in report["dev_scores"].items():
         print(f"{name:45s} {score:.4f}")
     return report

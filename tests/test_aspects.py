@@ -9,7 +9,14 @@ import pytest
 from vocmine.nlp.aspects import POLARITIES, AspectPolarity
 from vocmine.nlp.touchpoints import TouchpointClassifier
 from vocmine.taxonomy import Taxonomy
-from vocmine.train.aspects import MAMS_TAXONOMY, AspectTrainConfig, aspect_set, fit_aspects, predict_set
+from vocmine.train.aspects import (
+    MAMS_TAXONOMY,
+    SEMEVAL_RU_TAXONOMY,
+    AspectTrainConfig,
+    aspect_set,
+    fit_aspects,
+    predict_set,
+)
 
 CANONICAL = "быстрая доставка, но приложение вылетает при оплате"
 
@@ -77,3 +84,48 @@ def test_save_load_round_trip(tiny, tmp_path):
     again = AspectPolarity.from_pretrained(tmp_path / "aspects", clf.encoder)
     np.testing.assert_allclose(predict_set(head, clf, data), predict_set(again, clf, data), atol=1e-6)
     assert again.report == head.report
+
+
+def test_an_adapted_model_reads_aspects_from_the_base_encoder():
+    from vocmine import settings
+    from vocmine.nlp.model import VocModel
+
+    fresh = VocModel.from_pretrained(settings.DEFAULT_MODEL_DIR)
+    assert fresh.config.adapter, "the shipped model has an encoder adapter"
+    assert callable(fresh.aspects._encoder)  # a loader: a pipeline run, which never asks, loads nothing more
+    got = {
+        p.touchpoint: p.polarity for p in fresh.aspects.predict(CANONICAL, ["delivery"], fresh.touchpoints)
+    }
+    assert got == {"delivery": "positive"}
+    assert fresh.aspects.encoder is fresh.config.load_encoder()  # the base, shared with any unadapted model
+    assert fresh.aspects.encoder.fingerprint != fresh.encoder.fingerprint
+
+
+def test_semeval_ru_categories_with_one_polarity_become_rows(tmp_path):
+    import json
+
+    from vocmine.train.corpora import semeval_ru_aspects
+
+    rows = [
+        ("Вкусно, но официант грубил.", ["FOOD#QUALITY:positive", "SERVICE#GENERAL:negative"]),
+        ("Еда то ли хорошая, то ли нет.", ["FOOD#QUALITY:positive", "FOOD#QUALITY:negative"]),
+        ("Супы хороши, салаты тоже.", ["FOOD#QUALITY:positive", "FOOD#QUALITY:positive"]),
+        ("Мы пришли в восемь.", []),
+    ]
+    folder = tmp_path / "semeval2016_absa_ru_restaurants"
+    folder.mkdir()
+    pd.DataFrame(
+        {
+            "text": [t for t, _ in rows],
+            "label": "x",
+            "aspects": [json.dumps(a) for _, a in rows],
+            "sentence_id": "s",
+        }
+    ).to_csv(folder / "dev_sentences.csv", index=False)
+    df = semeval_ru_aspects(tmp_path, "dev")
+    assert df[["text", "aspect", "label"]].values.tolist() == [
+        ["Вкусно, но официант грубил.", "food_quality", "positive"],
+        ["Вкусно, но официант грубил.", "service_general", "negative"],
+        ["Супы хороши, салаты тоже.", "food_quality", "positive"],
+    ]
+    assert set(df["aspect"]) <= set(Taxonomy.load(SEMEVAL_RU_TAXONOMY).touchpoint_ids)

@@ -87,7 +87,7 @@ def trained(labels_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("model")
     res = CliRunner().invoke(app, ["train-touchpoints", "--labels", str(labels_file), "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert "hold-out micro-F1" in res.output
+    assert "cross-validated micro-F1" in res.output
     return out
 
 
@@ -118,6 +118,26 @@ def test_unknown_touchpoint_in_labels_is_refused(model):
     emb = model.encoder.encode(["курьер опоздал", "всё хорошо"])
     with pytest.raises(ValueError, match="not in taxonomy 'retail-default': shiping"):
         fit_head(model.touchpoints, emb, [["курьер"], ["всё"]], [["shiping"], []])
+
+
+def test_head_is_a_cross_fitted_ensemble(model):
+    from vocmine.train.touchpoints import TouchpointTrainConfig, fit_head
+
+    texts = [t for tp, ts in LABELED.items() for t in ts]
+    labels = [[tp] if tp else [] for tp, ts in LABELED.items() for _ in ts]
+    emb = model.encoder.encode(texts)
+    lemmas = [text_lemmas(t, "ru") for t in texts]
+    cfg = TouchpointTrainConfig(folds=3)
+    head = fit_head(model.touchpoints, emb, lemmas, labels, cfg)
+    # three members side by side in one layer; their logits averaged
+    assert head.w1.shape[1] == head.b1.shape[0] == head.w2.shape[0] == 3 * cfg.hidden
+    # every label was scored by a member that did not see it: the hand-written labels are easy, not perfect
+    assert 0.75 <= head.report["cv_micro_f1"] < 1.0
+    again = fit_head(model.touchpoints, emb, lemmas, labels, cfg)
+    for k, v in head.tensors().items():
+        np.testing.assert_array_equal(v, again.tensors()[k])  # fixed seeds: the same head
+    with pytest.raises(ValueError, match="at least 2 labeled texts"):
+        fit_head(model.touchpoints, emb[:1], lemmas[:1], labels[:1], cfg)
 
 
 def test_thresholds_are_calibrated_per_touchpoint():
@@ -190,8 +210,9 @@ def test_head_for_another_taxonomy_is_ignored_with_a_warning(trained):
 
 
 def test_zero_shot_calibration_from_the_taxonomy(model):
-    # the default taxonomy keeps its hand-tuned centre; a taxonomy of near neighbours gets its own
-    assert model.touchpoints.center == pytest.approx(0.86, abs=0.002)
+    # the default taxonomy keeps about its hand-tuned centre (0.8597 on the base encoder, 0.8574 on the shipped
+    # adapter's); a taxonomy of near neighbours gets its own
+    assert model.touchpoints.center == pytest.approx(0.86, abs=0.005)
     mams = TouchpointClassifier(Taxonomy.load(EVAL_TAXONOMIES / "mams.yaml"), model.encoder)
     assert mams.center < model.touchpoints.center - 0.02
     fixed = TouchpointClassifier(mams.taxonomy, model.encoder, TouchpointParams(center=0.9))

@@ -68,8 +68,7 @@ def train(
     adapter: Annotated[
         bool,
         typer.Option(
-            help="Fine-tune the encoder with a LoRA adapter first, then retrain the aspect head on it (minutes on "
-            "a GPU, hours on 2 CPU cores)."
+            help="Fine-tune the encoder with a LoRA adapter first (minutes on a GPU, hours on 2 CPU cores)."
         ),
     ] = False,
     adapter_from: Annotated[
@@ -139,7 +138,10 @@ def train_touchpoints(
 
     head = fit(labels, model, taxonomy, out)
     r = head.report
-    typer.echo(f"{r['n_labeled']} labeled texts; hold-out micro-F1 {r['holdout_micro_f1']:.4f}")
+    folds = r["config"]["folds"]
+    typer.echo(
+        f"{r['n_labeled']} labeled texts; cross-validated micro-F1 {r['cv_micro_f1']:.4f} ({folds} folds)"
+    )
     for tp, thr in r["thresholds"].items():
         typer.echo(f"  {tp:28s} positives {r['positives'][tp]:5d}  threshold {thr:.2f}")
     typer.echo(

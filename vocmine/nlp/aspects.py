@@ -20,6 +20,8 @@ from vocmine.nlp.encoder import BATCH_TOKENS
 from vocmine.nlp.heads import softmax
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import torch
 
     from vocmine.nlp.encoder import Encoder
@@ -105,15 +107,30 @@ class AspectPrediction:
 
 
 class AspectPolarity:
-    """The trained polarity-toward-a-touchpoint head over the frozen encoder's token states."""
+    """The trained polarity-toward-a-touchpoint head over the base encoder's token states.
+
+    The base, not an adapted encoder: the shipped LoRA adapter is trained on whole-text sentiment and carries a
+    sentence's polarity into every token (on it the README's example read negative for delivery too). A model with
+    an adapter gives a loader, so the base is loaded on the first prediction, not with every model.
+    """
 
     def __init__(
-        self, module: torch.nn.Module, cfg: AspectConfig, encoder: Encoder, report: dict | None = None
+        self,
+        module: torch.nn.Module,
+        cfg: AspectConfig,
+        encoder: Encoder | Callable[[], Encoder],
+        report: dict | None = None,
     ):
         self.module = module.eval()
         self.cfg = cfg
-        self.encoder = encoder
+        self._encoder = encoder
         self.report = report or {}
+
+    @property
+    def encoder(self) -> Encoder:
+        if callable(self._encoder):
+            self._encoder = self._encoder()
+        return self._encoder
 
     def proba(self, states: list[np.ndarray], queries: np.ndarray, batch: int = 64) -> np.ndarray:
         """[n, 3] probabilities (``POLARITIES`` order) for n (token states, touchpoint query) pairs."""
@@ -167,7 +184,7 @@ class AspectPolarity:
         (path / "head.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
 
     @classmethod
-    def from_pretrained(cls, path: Path, encoder: Encoder) -> AspectPolarity:
+    def from_pretrained(cls, path: Path, encoder: Encoder | Callable[[], Encoder]) -> AspectPolarity:
         import torch
         from safetensors.numpy import load_file
 

@@ -109,7 +109,9 @@ class VocModel:
         if (path / TOUCHPOINT_HEAD / "head.json").exists():  # trained by `vocmine train-touchpoints`
             model.touchpoints.attach(TouchpointHead.from_pretrained(path / TOUCHPOINT_HEAD))
         if (path / ASPECT_HEAD / "head.json").exists():
-            model.aspects = AspectPolarity.from_pretrained(path / ASPECT_HEAD, enc)
+            # it reads the base encoder's token states (AspectPolarity): an adapted model loads it when first asked
+            base = config.load_encoder if config.adapter else enc
+            model.aspects = AspectPolarity.from_pretrained(path / ASPECT_HEAD, base)
         model.path = path
         return model
 

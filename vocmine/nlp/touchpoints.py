@@ -228,7 +228,8 @@ class TouchpointClassifier:
 @dataclass
 class TouchpointHead:
     """Trained multi-label head over ``TouchpointClassifier.features``: standardise, one ReLU layer, a sigmoid
-    per touchpoint, and a threshold per touchpoint calibrated on a held-out split.
+    per touchpoint, and a threshold per touchpoint calibrated on held-out scores (``fit_head``: the layer holds
+    a cross-fitted ensemble's hidden units side by side).
 
     It is bound to the taxonomy it was trained for by the fingerprint: its outputs are that taxonomy's
     touchpoints in order.

@@ -7,6 +7,7 @@ negative / neutral / positive where the corpus is about sentiment.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -164,6 +165,26 @@ def twitter_complaints(root: Path, split: str = "all") -> pd.DataFrame:
     df = read_corpus(root, "complaints_twitter_en/all.csv")
     df = df[df["label"].isin(["complaint", "not_complaint"])].assign(lang="en")
     return df[["text", "label", "lang"]].reset_index(drop=True)
+
+
+def category_id(name: str) -> str:
+    """Corpus category → taxonomy id: ``FOOD#STYLE_OPTIONS`` → ``food_style_options``."""
+    return name.lower().replace("#", "_")
+
+
+def semeval_ru_aspects(root: Path, split: str) -> pd.DataFrame:
+    """SemEval-2016 Russian restaurants as (sentence, category, polarity) rows, like MAMS-ACSA's; a category with
+    opinions of two polarities in one sentence is dropped. Categories as ids of
+    ``models/eval-taxonomies/semeval2016_ru_restaurants.yaml``."""
+    df = read_corpus(root, f"semeval2016_absa_ru_restaurants/{split}_sentences.csv")
+    rows = []
+    for text, aspects in zip(df["text"], df["aspects"], strict=True):
+        polarities: dict[str, set[str]] = {}
+        for opinion in json.loads(aspects):
+            category, polarity = opinion.rsplit(":", 1)
+            polarities.setdefault(category_id(category), set()).add(polarity)
+        rows += [(text, c, next(iter(p))) for c, p in polarities.items() if len(p) == 1]
+    return pd.DataFrame(rows, columns=["text", "aspect", "label"]).assign(lang="ru")
 
 
 def mams(root: Path, split: str) -> pd.DataFrame:

@@ -79,14 +79,13 @@ class SentimentTrainConfig:
     ensemble: int = 3  # MLP members (seeds seed, seed+1, ...)
     max_iter: int = 3000
     # LoRA fine-tuning of the encoder before the head is fitted (None: the head reads the frozen base, or the
-    # adapter of ``adapter_from``, or the one the output folder already has). Off in the shipped model. Best
-    # measured: the sweep's `r32-all-a30-e3-cx` adapter (AdapterTrainConfig(anchor=30), trained on a CPU) with
-    # the layer-8 head on this mix: sentiment 0.676 / 0.669 / 0.560 / 0.536 / 0.869 against 0.638 / 0.642 /
-    # 0.554 / 0.541 / 0.847 frozen (TARGETS order), touchpoints and aspects held, the README's example right; but
-    # it was trained before the mix dropped the evaluation sets' texts (52 SemEval-2016 ru dev sentences in it),
-    # so it is not shipped; retrained on the clean mix (0.681 / 0.677 / 0.568 / 0.538 / 0.879) it drops the
-    # trained SemEval ru touchpoints to 0.709 (< 0.72), so not either (bench/README.md, "Adapter + layer 8").
-    # Adapters with the last-layer head alone turned "Быстрая доставка" or "...вылетает при оплате" neutral.
+    # adapter of ``adapter_from``, or the one the output folder already has). The shipped model is `vocmine train
+    # --adapter-from` the sweep's `r32-all-a30-e3-cx` adapter (AdapterTrainConfig(anchor=30), trained on a CPU on
+    # the clean mix) with the layer-8 head on this mix: sentiment 0.681 / 0.677 / 0.568 / 0.538 / 0.879 against
+    # 0.638 / 0.642 / 0.554 / 0.541 / 0.847 frozen (TARGETS order), touchpoints and aspects held (with the
+    # cross-fitted touchpoint head), the sample clauses 0.778 -> 0.823 (truth.csv), the README's example right
+    # (bench/README.md, "Adapter + layer 8"). Adapters with the last-layer head alone turned "Быстрая доставка"
+    # or "...вылетает при оплате" neutral.
     adapter: AdapterTrainConfig | None = None
     # a trained adapter folder (e.g. trained on a GPU by `bench/adapter_sweep.py` or an earlier `vocmine train
     # --adapter`) used instead of training one
@@ -335,6 +334,16 @@ def _reference(mcfg: ModelConfig) -> ModelConfig:
     return replace(mcfg, runtime=reference_runtime(mcfg.runtime))
 
 
+def _holdout_caveat(r: dict) -> str:
+    """An adapter brought with ``--adapter-from`` had its own split: it may have trained on this hold-out."""
+    if not (r.get("adapter") and r["train_config"].get("adapter_from")):
+        return ""
+    return (
+        "\nThe adapter was trained on its own split of its own mix, which may hold rows of this hold-out: the"
+        "\nhold-out figures read high, and the dev figures below are the measure."
+    )
+
+
 def _adapter_text(r: dict) -> str:
     a = r.get("adapter")
     if a is None:
@@ -354,7 +363,7 @@ def _adapter_text(r: dict) -> str:
         f"Fine-tuned for sentiment with a LoRA adapter (`{ADAPTER}/`, PEFT; rank {c['rank']}, alpha {c['alpha']}, on "
         f"the linear maps of {layers}; {c['steps']} steps of {c['batch']} texts from {texts}, "
         f"lr {c['lr']}; loss = cross-entropy of a linear probe + {c['anchor']} × (1 − cosine to the base embedding "
-        f"of the same text), which keeps the space the touchpoint and aspect heads read close to the base: last "
+        f"of the same text), which keeps the space the touchpoint heads read close to the base: last "
         f"1 − cos {last['drift']}; {a['seconds'] / 60:.1f} min on {a.get('device', 'CPU')}), merged into the base "
         "weights at load (same speed as the base)"
     )
@@ -437,7 +446,7 @@ read as neutral questions. No non-commercial (NC) set is used for training.
 ## Head selection (hold-out, never a test set)
 A {cfg["holdout"]:.0%} hold-out of the training mix, stratified by corpus × label. Each candidate is fitted on the
 rest (repeated: {", ".join(f"{n} ×{k}" for n, k in cfg["oversample"]) or "none"}); the one with the best mean
-per-corpus macro-F1 is kept, and its temperature is fitted on the hold-out.
+per-corpus macro-F1 is kept, and its temperature is fitted on the hold-out.{_holdout_caveat(r)}
 
 | candidate | mean | {" | ".join(corp)} |
 |---|---:|{"---:|" * len(corp)}
