@@ -31,7 +31,6 @@ from vocmine import settings  # noqa: E402
 from vocmine.nlp.model import load_model  # noqa: E402
 from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointParams  # noqa: E402
 from vocmine.sampledata import generate  # noqa: E402
-from vocmine.taxonomy import Taxonomy  # noqa: E402
 from vocmine.train import touchpoints as tp  # noqa: E402
 from vocmine.train.embcache import cached_encode  # noqa: E402
 
@@ -75,15 +74,8 @@ def clauses(overrides: list[str]) -> None:
         f"{len(texts)} distinct clauses, {sum(1 for x in t['touchpoint'] if isinstance(x, str))} with a touchpoint"
     )
     print(table.round(3).to_string(index=False))
-    root = settings.SHARED_DATA_DIR
-    for name, ds, top1 in [
-        ("semeval2016_ru_restaurants", tp.semeval_ru(root, "dev"), False),
-        ("mams", tp.mams(root, "test"), False),
-        ("bitext", tp.bitext(root), True),
-    ]:
-        c = TouchpointClassifier(Taxonomy.load(tp.EVAL_TAXONOMIES / f"{name}.yaml"), model.encoder, params)
-        e = cached_encode(model.encoder, ds.texts, "touchpoints", progress=False)
-        print(f"zero-shot {ds.name}: {tp.micro_f1(ds.labels, tp._predict(c, e, ds, top1)):.4f}")
+    for f in tp.figures(model, settings.SHARED_DATA_DIR, params=params, trained=False):
+        print(f"zero-shot {f.dataset}: {f.value:.4f}")
 
 
 def pain_points(dbs: list[str]) -> None:

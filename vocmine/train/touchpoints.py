@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from vocmine import settings
-from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead
+from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead, TouchpointParams
 from vocmine.taxonomy import Taxonomy
 from vocmine.train.corpora import category_id, read_corpus
 
@@ -249,14 +249,19 @@ def _predict(
     return [p[:1] for p in pred] if top1 else pred
 
 
-def figures(model: VocModel, root: Path, cfg: TouchpointTrainConfig | None = None) -> list[Figure]:
-    """Touchpoint dev figures: zero-shot on each evaluation taxonomy, then with the train split as labels (a head
-    trained with ``cfg``)."""
+def figures(
+    model: VocModel,
+    root: Path,
+    cfg: TouchpointTrainConfig | None = None,
+    params: TouchpointParams | None = None,
+    trained: bool = True,
+) -> list[Figure]:
+    """Touchpoint dev figures: zero-shot on each evaluation taxonomy (with ``params``, default the model's), then,
+    if ``trained``, with the train split as labels (a head trained with ``cfg``)."""
     from vocmine.evaluate import Figure
-    from vocmine.nlp.touchpoints import TouchpointParams
     from vocmine.train.embcache import cached_encode
 
-    params = TouchpointParams(**(model.config.touchpoints or {}))
+    params = params or TouchpointParams(**(model.config.touchpoints or {}))
     suites = [
         ("semeval2016_ru_restaurants", semeval_ru(root, "dev"), semeval_ru(root, "train"), 0.55, 0.72),
         ("mams", mams(root, "test"), mams(root, "train"), 0.50, 0.70),
@@ -276,7 +281,7 @@ def figures(model: VocModel, root: Path, cfg: TouchpointTrainConfig | None = Non
                 "touchpoints", test.name, metric, round(zs, 4), zs_target, None, "zero-shot", len(test), note
             )
         )
-        if train is None:
+        if train is None or not trained:
             continue
         tr_emb = cached_encode(model.encoder, train.texts, "touchpoints", progress=False)
         tr_lemmas = [text_lemmas(t, train.lang) for t in train.texts]
