@@ -103,7 +103,7 @@ class TouchpointTrainConfig:
 
 
 def _thresholds(p: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per touchpoint, the threshold with the best held-out F1 (0.5 where the held-out scores have no positives)."""
+    """Per touchpoint, the threshold with the best held-out F1 (0.5 where no held-out label is positive)."""
     grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
     out = np.full(y.shape[1], 0.5, dtype=np.float32)
     for j in range(y.shape[1]):
