@@ -193,27 +193,31 @@ def figures(model: VocModel, root: Path) -> list[Figure]:
     if head is None:
         head = train_aspects(model.config.load_encoder(), root, log=lambda *_: None)
         note = "head trained on MAMS-ACSA train for this run (none shipped)"
+    # (dataset, taxonomy of its aspects, rows, target, what the note adds)
     sets = [
         (
             "MAMS-ACSA test (polarity toward an aspect category)",
             MAMS_TAXONOMY,
             load_split(head.encoder, root, "test"),
             0.70,
+            "",
         ),
         (
             "SemEval-2016 ru restaurants dev (polarity toward a category)",
             SEMEVAL_RU_TAXONOMY,
             aspect_set(head.encoder, semeval_ru_aspects(root, "dev"), "semeval-ru-dev"),
             None,
+            "; no Russian in its training: read across languages",
         ),
     ]
     out = []
-    for name, taxonomy, test, target in sets:
+    for name, taxonomy, test, target, more in sets:
         clf = TouchpointClassifier(Taxonomy.load(taxonomy), model.encoder)
         pred = [POLARITIES[i] for i in predict_set(head, clf, test).argmax(1)]
         f1 = round(macro_f1(test.frame["label"], pred), 4)
-        why = note if target else f"{note}; no Russian in its training: read across languages"
-        out.append(Figure("aspects", name, "macro-F1", f1, target, None, "trained", len(test.frame), why))
+        out.append(
+            Figure("aspects", name, "macro-F1", f1, target, None, "trained", len(test.frame), note + more)
+        )
     return out
 
 
