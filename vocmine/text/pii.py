@@ -84,6 +84,14 @@ def iban_ok(compact: str) -> bool:
 _EMAIL_RE = re.compile(
     r"(?<![\w.%+-])[\w%+-]+(?:\.[\w%+-]+)*@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)+(?<!\d)"
 )
+# Spelled-out e-mails that dodge spam filters: "ivan(at)mail.ru", "ivan [at] mail [dot] ru", "ivan собака mail.ru".
+_DOT = r"(?:\s?\.\s?|\s?[(\[{]\s?(?:dot|точка)\s?[)\]}]\s?|\s(?:dot|точка)\s)"
+_EMAIL_SPELLED_RE = re.compile(
+    r"(?<![\w.%+-])[\w%+-]+(?:\.[\w%+-]+)*"
+    r"(?:\s?[(\[{]\s?(?:at|собака)\s?[)\]}]\s?|\s(?:собака)\s)"
+    rf"[^\W_](?:[\w-]*[^\W_])?(?:{_DOT}[^\W\d_][^\W_]*)+(?<!\d)",
+    re.IGNORECASE,
+)
 _URL_RE = re.compile(r"(?<![\w@])(?:https?://|www\.)[^\s<>\"'«»]+", re.IGNORECASE)
 _URL_TRAIL = ".,;:!?)]}'\"…"
 
@@ -104,7 +112,16 @@ _PHONE_RES = (
     ),
     # Russian mobile without the country prefix, recognisable only when formatted: (916) 123-45-67.
     re.compile(r"(?<![\w+\-])\(9\d\d\)\s?\d{3}[ \-]\d{2}[ \-]\d{2}(?![\w\-])"),
-    re.compile(r"(?<![\w+\-.])9\d\d[ \-]\d{3}-\d{2}-\d{2}(?![\w\-])"),
+    # ... or written in groups with a Russian area/mobile code: 916 123 45 67, 495 123-45-67.
+    re.compile(r"(?<![\w+\-.,])[3489]\d\d[ \-]\d{3}([ \-])\d{2}\1\d{2}(?![\w\-]|[.,]\d)"),
+    # UK national format, the trunk 0 and a separator required (or an 07 mobile in one run): 07700 900123,
+    # 020 7946 0958, 0161 496 0000.
+    re.compile(
+        r"(?<![\w+\-.,])0(?:7\d{3}[ \-]?\d{6}|\d{2}[ \-]\d{4}[ \-]\d{4}|\d{3}[ \-]\d{3}[ \-]\d{4}|"
+        r"\d{4}[ \-]\d{6}|\d{4}[ \-]\d{3}[ \-]\d{3})(?![\w\-]|[.,]\d)"
+    ),
+    # North American: (415) 555-2671, 415-555-2671, 415.555.2671 (area codes never start with 0 or 1).
+    re.compile(r"(?<![\w+\-.,$])(?:\([2-9]\d\d\)\s?|[2-9]\d\d([\-.]))\d{3}(?(1)\1|[\-.])\d{4}(?![\w\-]|[.,]\d)"),
     # City numbers: 123-45-67 (dashes only, so prices "123 45 67" and dates never qualify).
     re.compile(r"(?<![\w+\-.:/])\d{3}-\d{2}-\d{2}(?![\w\-.:/]|\.\d)"),
     # International, the plus sign required: +44 20 7946 0958, +1 (415) 555-2671, +380501234567.
@@ -121,9 +138,10 @@ def _after_id_context(text: str, start: int) -> bool:
 
 
 def detect_emails(text: str) -> Iterator[PiiMatch]:
-    if "@" not in text:
-        return
-    for m in _EMAIL_RE.finditer(text):
+    if "@" in text:
+        for m in _EMAIL_RE.finditer(text):
+            yield PiiMatch("email", m.start(), m.end())
+    for m in _EMAIL_SPELLED_RE.finditer(text):
         yield PiiMatch("email", m.start(), m.end())
 
 
