@@ -121,7 +121,9 @@ _PHONE_RES = (
         r"\d{4}[ \-]\d{6}|\d{4}[ \-]\d{3}[ \-]\d{3})(?![\w\-]|[.,]\d)"
     ),
     # North American: (415) 555-2671, 415-555-2671, 415.555.2671 (area codes never start with 0 or 1).
-    re.compile(r"(?<![\w+\-.,$])(?:\([2-9]\d\d\)\s?|[2-9]\d\d([\-.]))\d{3}(?(1)\1|[\-.])\d{4}(?![\w\-]|[.,]\d)"),
+    re.compile(
+        r"(?<![\w+\-.,$])(?:\([2-9]\d\d\)\s?|[2-9]\d\d([\-.]))\d{3}(?(1)\1|[\-.])\d{4}(?![\w\-]|[.,]\d)"
+    ),
     # City numbers: 123-45-67 (dashes only, so prices "123 45 67" and dates never qualify).
     re.compile(r"(?<![\w+\-.:/])\d{3}-\d{2}-\d{2}(?![\w\-.:/]|\.\d)"),
     # International, the plus sign required: +44 20 7946 0958, +1 (415) 555-2671, +380501234567.
