@@ -6,9 +6,15 @@ Two signals, merged:
   the installed package, never from the network), run only on texts that contain a plausible name;
 * both languages: context rules — a role or honorific before a capitalised word ("курьер Алексей",
   "agent Priya", "Mr Smith"), self-introductions ("меня зовут ...", "my name is ...", "I'm ..."),
-  and English given names from ``names_en.txt`` with an optional capitalised surname.
+  a greeting before a name ("Hi Austin,", "thanks mike"), a desk after it ("Charlotte at the gate",
+  "Вика из поддержки"), names in capitals ("ИВАНОВ ИВАН ИВАНОВИЧ"), and English given names from
+  ``names_en.txt`` with an optional capitalised surname ("Sarah O'Connor").
 
-Brands and products that look like names (``brands.txt``: Алиса, Сбер, Siri, Tesla, ...) are never masked.
+Never masked: brands and products that look like names (``brands.txt``: Алиса, Сбер, Siri, John Lewis, ...);
+places (``places.txt``): an English given name that is also a city ("Charlotte", "Austin") only counts after a
+person cue, a name inside a place ("Cabo San Lucas", "Virginia Beach", "Joe Louis Arena") never; Russian
+toponyms after "в", "из", "г." (pymorphy3's Geox: "в Пушкине", "во Владимир"); streets named after people
+("на Льва Толстого", ``streets_ru.txt``, or any name after "на" followed by a house number).
 """
 
 from __future__ import annotations
@@ -39,6 +45,20 @@ def _read_list(name: str) -> frozenset[str]:
 
 EN_GIVEN_NAMES = _read_list("names_en.txt")
 BRANDS = _read_list("brands.txt")
+PLACES = _read_list("places.txt")
+STREETS_RU = _read_list("streets_ru.txt")
+#: Single-word places that are also given names ("charlotte"): masked only after a person cue.
+EN_PLACE_NAMES = frozenset(p for p in PLACES if p.isalpha())
+
+
+def _phrases_re(entries: frozenset[str]) -> re.Pattern[str]:
+    """One pattern for the entries of several words ("cabo san lucas", "john lewis"), longest first."""
+    multi = sorted((e for e in entries if not e.isalpha()), key=len, reverse=True)
+    alts = "|".join(r"\s+".join(re.escape(w) for w in e.split()) for e in multi)
+    return re.compile(rf"(?<![\w\-])(?:{alts})(?![\w\-])", re.IGNORECASE)
+
+
+_PHRASES_RE = _phrases_re(PLACES | BRANDS)
 
 # --- morphology -------------------------------------------------------------------------------------
 
@@ -122,7 +142,8 @@ def get_ner() -> Any:
 
 # --- rules ------------------------------------------------------------------------------------------
 
-_NAME = r"[A-ZА-ЯЁ][a-zа-яё]+(?:-[A-ZА-ЯЁ][a-zа-яё]+)?"
+# O'Connor, McDonald, Jean-Luc, Салтыков-Щедрин
+_NAME = r"(?:[OD]['’]|Ma?c)?[A-ZА-ЯЁ][a-zа-яё]+(?:-[A-ZА-ЯЁ][a-zа-яё]+)?"
 _NAME_RE = re.compile(rf"(?<![\w\-]){_NAME}(?![\w\-])")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
 _CAP_CYR_RE = re.compile(r"(?<![\w\-])[А-ЯЁ][а-яё]+")
@@ -139,13 +160,33 @@ _EN_ROLES = (
 )
 # A role word, then the name; the name may be lower-case in Russian ("курьер алексей") if it is a name.
 _ROLE_RE = re.compile(
-    rf"(?:\b(?:{_RU_ROLES})[а-яё]*|\b(?:{_EN_ROLES})s?\b)(?:\s+(?:по\s+имени|named|called|by\s+the\s+name\s+of))?"
+    rf"(?:\b(?:{_RU_ROLES})[а-яё]*|\b(?:{_EN_ROLES})s?\b)"
+    r"(?:[\s,]+(?:по\s+имени|named|called|by\s+the\s+name\s+of))?"
     r"[\s,:—-]+(?P<name>[^\W\d_]+(?:-[^\W\d_]+)?)",
     re.IGNORECASE,
 )
-_HONORIFIC_RE = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?\s+(?P<name>[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)"
+_HONORIFIC_RE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?\s*(?P<name>{_NAME})(?![\w\-])")
+# A greeting or thanks addresses someone by name: "Hi Austin,", "thanks mike", "shout out to Charlotte".
+_GREETING_RE = re.compile(
+    r"\b(?:hi|hello|hey|dear|thanks|thank\s+you|thx|cheers|kudos\s+to|shout\s*-?out\s+to|bye)"
+    r"[\s,]+(?P<name>[^\W\d_]+(?:['’-][^\W\d_]+)?)(?![\w\-])",
+    re.IGNORECASE,
 )
+# A name then where the person works: "Charlotte at the gate", "Вика из поддержки".
+_DESK_RE = re.compile(
+    rf"(?<![\w\-])(?P<name>{_NAME})\s+(?:"
+    r"(?:at|from|in|on)\s+(?:the\s+)?(?:front\s+desk|help\s*desk|desk|counter|gate|checkout|check-in|"
+    r"reception|support|customer\s+service|customer\s+care|store|shop|branch|lounge|call\s+cent(?:er|re)|"
+    r"ticket\s+office|service\s+desk)\b"
+    r"|(?:из|от)\s+(?:тех)?(?:поддержк|служб|магазин|банк|офис|колл-центр|call-центр|доставк|сервис|"
+    r"отдел|салон|клиник|компани|пункт|пвз))",
+    re.IGNORECASE,
+)
+# Runs of capitalised Cyrillic words: "ИВАНОВ ИВАН ИВАНОВИЧ" on a form or a label.
+_CAPS_RUN_RE = re.compile(
+    r"(?<![\w\-])[А-ЯЁ]{2,}(?:-[А-ЯЁ]{2,})?(?:\s+[А-ЯЁ]{2,}(?:-[А-ЯЁ]{2,})?)+(?![\w\-])"
+)
+_CAPS_WORD_RE = re.compile(r"[А-ЯЁ]{2,}(?:-[А-ЯЁ]{2,})?")
 _INTRO_RE = re.compile(
     r"(?:\bменя\s+зовут|\bмо[её]\s+имя|\bзовут|\bmy\s+name\s+is|\bname's|\bthis\s+is|\bI\s+am|\bI'm|"
     r"(?<![\w-])я|(?<![\w-])это)[\s,:—-]+(?P<name>[^\W\d_]+(?:-[^\W\d_]+)?)",
@@ -159,7 +200,8 @@ _EN_STOP_WORDS = (
     "i a an the and or but was is are were be been has had have did does do not never no yes it he she they "
     "we you me my his her their our your this that there here who which what when where why how very so "
     "too also just only still then than from with without for of on in at by to as if while after before "
-    "again sorry thanks thank please hi hello hey dear ok okay well"
+    "again sorry thanks thank please hi hello hey dear ok okay well sir madam team all everyone guys folks "
+    "customer support service"
 )
 _EN_STOP = frozenset(_EN_STOP_WORDS.split())
 
@@ -170,6 +212,28 @@ _STREET_RE = re.compile(
     r"\bб-р\.?|\bшоссе|\bнабережн\w*|\bметро|\bм\.|\bстанци\w*|\bпункт\w*\s+выдачи\s+на|\bпвз\s+на)\s*$",
     re.IGNORECASE,
 )
+
+
+# Before a Russian toponym: "в Пушкине", "из Владимира", "г. Королёв".
+_LOCATIVE_RU_RE = re.compile(
+    r"(?:(?<![\w\-])(?:в|во|из|до|под|около|возле|через|г\.?|город\w*|пос\.?|пос[её]л\w*|деревн\w*|сел[оа])"
+    r")\s*$",
+    re.IGNORECASE,
+)
+# "на Ленина", "по Льва Толстого", "угол Гагарина и Кирова": a street when a known eponym or a house number follows.
+_ON_STREET_RE = re.compile(r"(?:(?<![\w\-])(?:на|по|угол\w*|и))\s+$", re.IGNORECASE)
+_HOUSE_NUMBER_RE = re.compile(r",?\s*(?:д\.|дом)?\s*\d+(?:[а-яa-z]|/\d+)?\b", re.IGNORECASE)
+# Words that make a name part of a place or facility: "Victoria Station", "Virginia Beach", "Joe Louis Arena".
+_PLACE_SUFFIX_WORDS = (
+    "beach city arena airport international intl station street st avenue ave road rd boulevard blvd center "
+    "centre county square springs falls heights stadium mall hospital university college school church hotel "
+    "airlines airways hole creek island islands valley harbor harbour terminal"
+)
+_PLACE_SUFFIX = frozenset(_PLACE_SUFFIX_WORDS.split())
+_PLACE_PREFIX_WORDS = "san santa santo st st. saint fort ft port mount mt cape los las del new glen palm"
+_PLACE_PREFIX = frozenset(_PLACE_PREFIX_WORDS.split())
+_PREV_WORD_RE = re.compile(r"([^\W\d_]+\.?)\s+$")
+_NEXT_WORD_RE = re.compile(r"(?:['’]s)?\s+([^\W\d_]+)")
 
 
 @dataclass(frozen=True)
@@ -185,8 +249,12 @@ def _sentence_initial(text: str, start: int) -> bool:
     return i < 0 or text[i] in ".!?\n…:;)"
 
 
-def _acceptable_name(word: str, cue: bool, brand_ok: bool = False) -> bool:
-    """Whether ``word`` can start a person name; ``cue``: a role/intro context precedes it."""
+def _acceptable_name(word: str, cue: bool, brand_ok: bool = False, lower_ok: bool = False) -> bool:
+    """Whether ``word`` can start a person name.
+
+    ``cue``: a role/intro context precedes it, so an unknown capitalised word counts; ``lower_ok``: so does
+    a lower-case English given name ("agent mike").
+    """
     if is_brand(word) and not (brand_ok and _ru_name_tag(word, strict=True)):
         return False
     low = word.lower()
@@ -194,10 +262,14 @@ def _acceptable_name(word: str, cue: bool, brand_ok: bool = False) -> bool:
         if word[0].isupper():
             if not _NAME_RE.fullmatch(word):
                 return False  # "ПВЗ", "СДЭК": abbreviations, not names
-            return cue or _ru_name_tag(word, strict=False)
+            # After a cue an unknown word may be a rare name; a dictionary word is one only if it can be
+            # ("Оператор: Номер заказа", "Сотрудник: Ваш ..." are not names).
+            return _ru_name_tag(word, strict=False) or (cue and not _ru_known(word))
         return _ru_name_tag(word, strict=True)  # lower-case only when its most likely reading is a name
-    if low in _EN_STOP or not word[0].isupper():
+    if low in _EN_STOP:
         return False
+    if not word[0].isupper():
+        return lower_ok and low in EN_GIVEN_NAMES and low not in EN_PLACE_NAMES
     return cue or low in EN_GIVEN_NAMES
 
 
@@ -220,7 +292,11 @@ def _extend_surname(text: str, end: int, limit: int = 2) -> int:
 def _rule_spans(text: str) -> Iterator[_Span]:
     for m in _ROLE_RE.finditer(text):
         word = m.group("name")
-        if _acceptable_name(word, cue=word[0].isupper(), brand_ok=True):
+        # A capitalised role inside a sentence is a title ("Doctor Sleep", "CUDA Driver Lion"), not a cue,
+        # unless a known given name follows.
+        titled = m.group()[0].isupper() and not _sentence_initial(text, m.start())
+        cue = word[0].isupper() and not (titled and not _CYR.search(word))
+        if _acceptable_name(word, cue=cue, brand_ok=True, lower_ok=not titled):
             yield _Span(m.start("name"), _extend_surname(text, m.end("name")))
     for m in _HONORIFIC_RE.finditer(text):
         if not is_brand(m.group("name")):
@@ -228,12 +304,92 @@ def _rule_spans(text: str) -> Iterator[_Span]:
     for m in _INTRO_RE.finditer(text):
         word = m.group("name")
         strong = bool(_STRONG_INTRO.match(m.group()))
-        if word[0].isupper() and _acceptable_name(word, cue=strong and word.lower() not in _EN_STOP):
+        if _acceptable_name(word, cue=strong and word.lower() not in _EN_STOP, lower_ok=True) and (
+            word[0].isupper() or not _CYR.search(word)
+        ):
             yield _Span(m.start("name"), _extend_surname(text, m.end("name")))
+    for m in _GREETING_RE.finditer(text):
+        word = m.group("name")
+        if not _CYR.search(word) and (
+            word.lower() in EN_PLACE_NAMES
+            and word[0].isupper()
+            and not is_brand(word)
+            or _acceptable_name(word, cue=False, lower_ok=True)
+        ):
+            yield _Span(m.start("name"), _extend_surname(text, m.end("name")))
+    for m in _DESK_RE.finditer(text):
+        word = m.group("name")
+        if is_brand(word) or word.lower() in _EN_STOP:
+            continue
+        if _CYR.search(word):
+            ok = _ru_name_tag(word, strict=False)
+        else:  # not "in Charlotte at the gate": a place before the desk
+            prev = _PREV_WORD_RE.search(text, 0, m.start())
+            ok = word.lower() in EN_GIVEN_NAMES | EN_PLACE_NAMES and not (
+                prev and prev.group(1).lower() in {"in", "from", "to", "into", "at", "via", "near", "of"}
+            )
+        if ok:
+            yield _Span(m.start("name"), m.end("name"))
+    for m in _CAPS_RUN_RE.finditer(text):
+        yield from _caps_names(m.start(), m.group())
     for m in _NAME_RE.finditer(text):
         word = m.group()
-        if not _CYR.search(word) and word.lower() in EN_GIVEN_NAMES and not is_brand(word):
+        low = word.lower()
+        if (
+            not _CYR.search(word)
+            and low in EN_GIVEN_NAMES
+            and low not in EN_PLACE_NAMES
+            and not is_brand(word)
+        ):
             yield _Span(m.start(), _extend_surname(text, m.end()))
+
+
+def _caps_names(offset: int, run: str) -> Iterator[_Span]:
+    """Within a run of capitalised Cyrillic words, each stretch of two or more that reads as a full name.
+
+    Every word must have a name reading and one must be a given name or patronymic in its most likely
+    reading, so shouted phrases ("ВЕРНИТЕ ДЕНЬГИ") and lone surnames stay.
+    """
+    words = list(_CAPS_WORD_RE.finditer(run))
+    i = 0
+    while i < len(words):
+        j = i
+        while (
+            j < len(words) and not is_brand(words[j].group()) and _ru_name_tag(words[j].group(), strict=False)
+        ):
+            j += 1
+        stretch = words[i:j]
+        if len(stretch) >= 2 and any(
+            _ru_known(w.group()) and _ru_parses(w.group())[0][0] & {"Name", "Patr"} for w in stretch
+        ):
+            yield _Span(offset + stretch[0].start(), offset + stretch[-1].end())
+        i = max(j, i + 1)
+
+
+def _place_or_address(text: str, span: _Span) -> bool:
+    """The span names a place, a brand or a street rather than a person (see the module docstring)."""
+    for m in _PHRASES_RE.finditer(text, max(0, span.start - 40), min(len(text), span.end + 40)):
+        if m.start() < span.end and span.start < m.end():
+            return True
+    words = text[span.start : span.end].split()
+    nxt = _NEXT_WORD_RE.match(text, span.end)
+    if any(w.lower() in _PLACE_SUFFIX for w in words[1:]) or (nxt and nxt.group(1).lower() in _PLACE_SUFFIX):
+        return True
+    before = text[max(0, span.start - 30) : span.start]
+    prev = _PREV_WORD_RE.search(before)
+    if prev and prev.group(1)[0].isupper() and prev.group(1).lower() in _PLACE_PREFIX:
+        return True
+    if not _CYR.search(words[0]):
+        return False
+    if _LOCATIVE_RU_RE.search(before) and any("Geox" in g for g, _, _ in _ru_parses(words[0])):
+        return True
+    if _STREET_RE.search(before[-25:]):
+        return True
+    name = " ".join(words).lower().replace("ё", "е")
+    numbered = bool(_HOUSE_NUMBER_RE.match(text, span.end))
+    if _ON_STREET_RE.search(before):
+        return numbered or name in STREETS_RU or words[-1].lower().replace("ё", "е") in STREETS_RU
+    return numbered and name in STREETS_RU  # "Льва Толстого, 16 — пункт выдачи закрыт"
 
 
 def _not_a_name(word: str) -> bool:
@@ -289,8 +445,6 @@ def _ner_spans(text: str, markup: Any) -> Iterator[_Span]:
             and words[0].group().lower() not in EN_GIVEN_NAMES
         ):
             continue
-        if _STREET_RE.search(text[max(0, s.start - 25) : s.start]):
-            continue
         yield _Span(words[0].start(), words[-1].end())
 
 
@@ -318,5 +472,6 @@ def detect_persons_many(texts: Sequence[str], use_ner: bool = True) -> list[list
     out: list[list[PiiMatch]] = []
     for i, text in enumerate(texts):
         spans = [*_rule_spans(text), *_ner_spans(text, markups.get(i))] if text else []
+        spans = [s for s in spans if not _place_or_address(text, s)]
         out.append([PiiMatch(KIND, s.start, s.end) for s in _merge(text, spans)])
     return out
