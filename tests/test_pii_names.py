@@ -16,11 +16,14 @@ from vocmine.text import names as names_mod
 from vocmine.text import pii as pii_mod
 
 CASES_FILE = Path(__file__).parent / "data" / "pii_cases.yaml"
+HELDOUT_FILE = Path(__file__).parent / "data" / "pii_cases_heldout.yaml"
 
-# Measured on the corpus (see the printed table); set a little below what the detectors reach.
-MIN_OVERALL = (0.95, 0.95)  # precision, recall
-MIN_PERSON = (0.95, 0.93)
-MIN_ANY_KIND = (0.8, 0.8)
+# Measured on each corpus (see the printed table); set a little below what the detectors reach. The held-out
+# cases were written after the detectors were tuned and are never tuned against: their floors are lower.
+FLOORS = {  # file: (overall, person, any kind), each (precision, recall)
+    CASES_FILE: ((0.95, 0.95), (0.95, 0.95), (0.8, 0.8)),
+    HELDOUT_FILE: ((0.9, 0.85), (0.9, 0.85), (0.8, 0.8)),
+}
 
 
 def _expected(text: str, spans: list[list[str]]) -> set[tuple[str, int, int]]:
@@ -33,8 +36,8 @@ def _expected(text: str, spans: list[list[str]]) -> set[tuple[str, int, int]]:
     return out
 
 
-def _score() -> tuple[dict[str, tuple[int, int, int]], list[str]]:
-    cases = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))["cases"]
+def _score(path: Path) -> tuple[dict[str, tuple[int, int, int]], list[str]]:
+    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
@@ -68,8 +71,10 @@ def test_corpus_is_big_and_bilingual() -> None:
     assert {k for c in cases for k, _ in c["spans"]} >= {"person", "phone", "card", "email", "url"}
 
 
-def test_corpus_precision_recall() -> None:
-    table, misses = _score()
+@pytest.mark.parametrize("path", list(FLOORS), ids=lambda p: p.stem)
+def test_corpus_precision_recall(path: Path) -> None:
+    min_overall, min_person, min_any_kind = FLOORS[path]
+    table, misses = _score(path)
     lines = [f"{'kind':10}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}"]
     for kind, (tp, fp, fn) in table.items():
         p, r = _pr(tp, fp, fn)
@@ -79,12 +84,18 @@ def test_corpus_precision_recall() -> None:
     lines.append(f"{'overall':10}{total[0]:5}{total[1]:5}{total[2]:5}{p_all:11.3f}{r_all:8.3f}")
     print("\n".join(["", *lines, "misses:", *misses]))
 
-    assert p_all >= MIN_OVERALL[0] and r_all >= MIN_OVERALL[1]
+    assert p_all >= min_overall[0] and r_all >= min_overall[1]
     p, r = _pr(*table["person"])
-    assert p >= MIN_PERSON[0] and r >= MIN_PERSON[1]
+    assert p >= min_person[0] and r >= min_person[1]
     for kind, counts in table.items():
         p, r = _pr(*counts)
-        assert p >= MIN_ANY_KIND[0] and r >= MIN_ANY_KIND[1], kind
+        assert p >= min_any_kind[0] and r >= min_any_kind[1], kind
+
+
+def test_every_case_is_a_test() -> None:
+    """Each case of the tuned corpus is met exactly (issue #29: each reported miss is a test of its own)."""
+    _, misses = _score(CASES_FILE)
+    assert misses == []
 
 
 # --- behaviour --------------------------------------------------------------------------------------

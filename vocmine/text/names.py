@@ -221,7 +221,7 @@ _LOCATIVE_RU_RE = re.compile(
     re.IGNORECASE,
 )
 # "на Ленина", "по Льва Толстого", "угол Гагарина и Кирова": a street when a known eponym or a house number follows.
-_ON_STREET_RE = re.compile(r"(?:(?<![\w\-])(?:на|по|угол\w*|и))\s+$", re.IGNORECASE)
+_ON_STREET_RE = re.compile(r"(?:(?<![\w\-])(?:на|по|угол\w*|и|вместо))\s+$", re.IGNORECASE)
 _HOUSE_NUMBER_RE = re.compile(r",?\s*(?:д\.|дом)?\s*\d+(?:[а-яa-z]|/\d+)?\b", re.IGNORECASE)
 # Words that make a name part of a place or facility: "Victoria Station", "Virginia Beach", "Joe Louis Arena".
 _PLACE_SUFFIX_WORDS = (
