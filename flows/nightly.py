@@ -44,9 +44,9 @@ def store_batch(
 
 
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def record_chunk(store: Store, chunk: jobs.Chunk, run_id: str) -> None:
-    """After a chunk's documents are stored: its quarantined records and counts."""
-    store.quarantine(chunk.quarantined, run_id, path=chunk.path)
+def record_chunk(store: Store, chunk: jobs.Chunk, run_id: str, pii: list[str] | None = None) -> None:
+    """After a chunk's documents are stored: its quarantined records (PII-masked) and counts."""
+    store.quarantine(chunk.quarantined, run_id, path=chunk.path, pii=pii)
     store.add_counts(run_id, read=chunk.n_read, duplicates=chunk.n_duplicates)
 
 
@@ -135,7 +135,7 @@ def nightly(
                             for batch in analysed:
                                 timer.merge(store_batch(store, model, taxonomy, batch, run_id).timer)
                                 bar.update(len(batch))
-                        record_chunk(store, item, run_id)
+                        record_chunk(store, item, run_id, pii)
                         bar.update(item.n_read - len(item.documents))  # duplicates and quarantined
                         latest = max((t for t in (latest, item.max_created_at) if t), default=None)
                 store.set_watermark(source.name, source.kind, source.location, latest, run_id)

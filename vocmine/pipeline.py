@@ -15,7 +15,7 @@ from vocmine.link import LinkParams, link_pain_points
 from vocmine.nlp.encoder import pool_segments
 from vocmine.nlp.model import VocModel
 from vocmine.records import SENTIMENT_LABELS, AnalysisBatch, Document, content_hash
-from vocmine.text import Segmenter, detect_languages, mask_pii_many, normalize
+from vocmine.text import Segmenter, detect_languages, mask_fields_many, mask_pii_many, normalize
 from vocmine.text.segment import shared_segmenter
 from vocmine.timing import StageTimer
 
@@ -149,6 +149,11 @@ class Analyzer:
         return emb, outputs
 
 
+#: The canonical fields kept in ``extra`` that are identifiers or labels, stored as they are (a customer id
+#: must stay joinable); every other extra value (the source's unmapped columns) is PII-masked like the text.
+UNMASKED_EXTRA = ("customer_id", "language", "outcome")
+
+
 def prepare_text(doc: Document, pii_kinds: Sequence[str] | None = None) -> tuple[str, int, str, float]:
     """Normalised, PII-masked text; number of masked spans; language and its confidence."""
     return prepare_texts([doc], pii_kinds)[0]
@@ -185,7 +190,10 @@ def prepare_documents(
             "ces": pd.array([d.ces for d in docs], dtype="Int8"),
             "channel": [d.channel for d in docs],
             "product": [d.product for d in docs],
-            "extra": [json.dumps(d.extra, ensure_ascii=False, default=str) for d in docs],
+            "extra": [
+                json.dumps(e, ensure_ascii=False, default=str)
+                for e in mask_fields_many([d.extra for d in docs], pii_kinds, keep=UNMASKED_EXTRA)
+            ],
             "pii_masked": [p[1] for p in prepared],
             "content_hash": [d.hash for d in docs],
             "location": [d.location for d in docs],

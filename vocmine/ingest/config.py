@@ -41,6 +41,10 @@ class SourceConfig(BaseModel):
     fields: dict[str, str] = Field(default_factory=dict)  # canonical field -> column in the source
     max_chars: int = 20_000  # longer texts are quarantined, not truncated silently
     timezone: str = "UTC"  # for timestamps without an offset
+    # Source columns not mapped in `fields`: kept in documents.extra PII-masked like the text, or dropped.
+    extra: Literal["mask", "drop"] = "mask"
+    # The raw record of a quarantined row: stored PII-masked (to see what was wrong with it), or not at all.
+    quarantine_payload: Literal["mask", "drop"] = "mask"
 
     @field_validator("fields")
     @classmethod

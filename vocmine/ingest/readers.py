@@ -98,7 +98,7 @@ def to_document(src: SourceConfig, row: dict[str, Any], location: str) -> Docume
     mapped = {
         c(k) for k in ("id", "timestamp", "text", "turns", *SCORE_RANGES, "channel", "product", *_EXTRA)
     }
-    extra = {k: v for k, v in row.items() if k not in mapped and v not in (None, "")}
+    extra = {k: v for k, v in row.items() if k not in mapped and v not in (None, "") and src.extra == "mask"}
     # canonical fields without a column of their own are kept under their canonical names
     extra.update({k: row[c(k)] for k in _EXTRA if row.get(c(k)) not in (None, "")})
     return Document(
@@ -181,13 +181,14 @@ def read_file(src: SourceConfig, path: Path) -> Iterator[Document | Quarantined]
 
 def to_records(src: SourceConfig, records: Iterator[RawRecord]) -> Iterator[Document | Quarantined]:
     for rec in records:
+        payload = "" if src.quarantine_payload == "drop" else rec.payload
         if rec.row is None:
-            yield Quarantined(src.name, rec.location, rec.payload, rec.problem or "unparseable record")
+            yield Quarantined(src.name, rec.location, payload, rec.problem or "unparseable record")
             continue
         try:
             yield to_document(src, rec.row, rec.location)
         except Rejected as e:
-            yield Quarantined(src.name, rec.location, rec.payload, str(e))
+            yield Quarantined(src.name, rec.location, payload, str(e))
 
 
 def read_source(src: SourceConfig) -> Iterator[Document | Quarantined]:

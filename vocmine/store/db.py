@@ -572,21 +572,33 @@ class Store:
             self.publish_snapshot()
         return result
 
-    def quarantine(self, rows: Sequence[Quarantined], run_id: str, path: str | None = None) -> int:
+    def quarantine(
+        self,
+        rows: Sequence[Quarantined],
+        run_id: str,
+        path: str | None = None,
+        pii: Sequence[str] | None = None,
+    ) -> int:
         """Record rejected input; the same payload at the same place is kept once however often it is re-read.
 
+        The payload and the reason (which may quote a value) are stored PII-masked like document texts, with
+        the PII kinds ``pii`` (default: all); the row's id is a hash of the raw record, so it stays stable.
         Returns the number of newly quarantined records; a known one only gets ``last_seen_run_id`` updated.
         """
         if not rows:
             return 0
+        from vocmine.text import mask_pii_many  # loads the NER on first use: not for readers of the store
+
+        # Masked a little past the stored length, so a match cut by the limit is still found whole.
+        shown = mask_pii_many([r.payload[:10200] for r in rows] + [r.reason for r in rows], pii)
         df = pd.DataFrame(
             {
                 "quarantine_id": [content_hash(r.source, r.location, r.payload, r.reason) for r in rows],
                 "run_id": run_id,
                 "source": [r.source for r in rows],
                 "location": [r.location for r in rows],
-                "payload": [r.payload[:10000] for r in rows],
-                "reason": [r.reason for r in rows],
+                "payload": [m[:10000] for m, _ in shown[: len(rows)]],
+                "reason": [m for m, _ in shown[len(rows) :]],
                 "quarantined_at": now(),
                 "path": path,
                 "last_seen_run_id": run_id,

@@ -9,8 +9,9 @@ together: overlapping matches are settled longest-first.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -351,3 +352,47 @@ def mask_pii_many(
         ((apply_masks(t, m) if m else t), m)
         for t, m in zip(texts, find_pii_many(texts, kinds, extra), strict=True)
     ]
+
+
+def mask_fields_many(
+    records: Sequence[Mapping[str, Any]], kinds: Collection[str] | None = None, keep: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """Each record with PII masked in its values (nested lists and objects too), the keys in ``keep`` as-is.
+
+    For the source columns kept beside the text (``documents.extra``). Numbers are read as text, so a phone
+    stored as an integer becomes its placeholder; other values (booleans, dates) stay. All the texts of all
+    the records are masked in one batch.
+    """
+    leaves: list[str] = []
+
+    def collect(v: Any) -> None:
+        if isinstance(v, str):
+            leaves.append(v)
+        elif isinstance(v, Mapping):
+            for x in v.values():
+                collect(x)
+        elif isinstance(v, list | tuple):
+            for x in v:
+                collect(x)
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            leaves.append(str(v))
+
+    for rec in records:
+        for k, v in rec.items():
+            if k not in keep:
+                collect(v)
+    masked = iter(mask_pii_many(leaves, kinds))
+
+    def rebuild(v: Any) -> Any:
+        if isinstance(v, str):
+            return next(masked)[0]
+        if isinstance(v, Mapping):
+            return {k: rebuild(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [rebuild(x) for x in v]
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            text, hits = next(masked)
+            return text if hits else v
+        return v
+
+    return [{k: (v if k in keep else rebuild(v)) for k, v in rec.items()} for rec in records]
