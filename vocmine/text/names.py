@@ -165,7 +165,9 @@ _ROLE_RE = re.compile(
     r"[\s,:—-]+(?P<name>[^\W\d_]+(?:-[^\W\d_]+)?)",
     re.IGNORECASE,
 )
-_HONORIFIC_RE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?\s*(?P<name>{_NAME})(?![\w\-])")
+_HONORIFIC_RE = re.compile(
+    rf"(?<![@\w])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)(?:\.\s*|\s+)(?P<name>{_NAME})(?![\w\-])"
+)
 # A greeting or thanks addresses someone by name: "Hi Austin,", "thanks mike", "shout out to Charlotte".
 _GREETING_RE = re.compile(
     r"\b(?:hi|hello|hey|dear|thanks|thank\s+you|thx|cheers|kudos\s+to|shout\s*-?out\s+to|bye)"
@@ -226,10 +228,18 @@ _HOUSE_NUMBER_RE = re.compile(r",?\s*(?:д\.|дом)?\s*\d+(?:[а-яa-z]|/\d+)?\
 # Words that make a name part of a place or facility: "Victoria Station", "Virginia Beach", "Joe Louis Arena".
 _PLACE_SUFFIX_WORDS = (
     "beach city arena airport international intl station street st avenue ave road rd boulevard blvd center "
-    "centre county square springs falls heights stadium mall hospital university college school church hotel "
-    "airlines airways hole creek island islands valley harbor harbour terminal"
+    "centre county square springs falls heights stadium mall hospital university college school hotel "
+    "airlines airways hole creek island islands valley harbor harbour terminal field"
 )
 _PLACE_SUFFIX = frozenset(_PLACE_SUFFIX_WORDS.split())
+# After the name, these count in lower case too ("Victoria station"); the others only capitalised, since
+# "Scott Walker falls to 3rd" is a person.
+_PLACE_SUFFIX_LOWER = frozenset(
+    {"airport", "station", "beach", "city", "hotel", "mall", "terminal", "stadium"}
+)
+_LOCATIVE_EN = frozenset(
+    {"in", "from", "to", "into", "at", "via", "near", "of", "through", "leaving", "reach"}
+)
 _PLACE_PREFIX_WORDS = "san santa santo st st. saint fort ft port mount mt cape los las del new glen palm"
 _PLACE_PREFIX = frozenset(_PLACE_PREFIX_WORDS.split())
 _PREV_WORD_RE = re.compile(r"([^\W\d_]+\.?)\s+$")
@@ -326,7 +336,7 @@ def _rule_spans(text: str) -> Iterator[_Span]:
         else:  # not "in Charlotte at the gate": a place before the desk
             prev = _PREV_WORD_RE.search(text, 0, m.start())
             ok = word.lower() in EN_GIVEN_NAMES | EN_PLACE_NAMES and not (
-                prev and prev.group(1).lower() in {"in", "from", "to", "into", "at", "via", "near", "of"}
+                prev and prev.group(1).lower() in _LOCATIVE_EN
             )
         if ok:
             yield _Span(m.start("name"), m.end("name"))
@@ -335,13 +345,15 @@ def _rule_spans(text: str) -> Iterator[_Span]:
     for m in _NAME_RE.finditer(text):
         word = m.group()
         low = word.lower()
-        if (
-            not _CYR.search(word)
-            and low in EN_GIVEN_NAMES
-            and low not in EN_PLACE_NAMES
-            and not is_brand(word)
-        ):
-            yield _Span(m.start(), _extend_surname(text, m.end()))
+        if _CYR.search(word) or low not in EN_GIVEN_NAMES or is_brand(word):
+            continue
+        end = _extend_surname(text, m.end())
+        if low in EN_PLACE_NAMES:
+            # A place that is also a given name counts with a surname ("Tyler Farr"), never after "in", "to"...
+            prev = _PREV_WORD_RE.search(text, 0, m.start())
+            if end == m.end() or (prev and prev.group(1).lower() in _LOCATIVE_EN):
+                continue
+        yield _Span(m.start(), end)
 
 
 def _caps_names(offset: int, run: str) -> Iterator[_Span]:
@@ -373,7 +385,10 @@ def _place_or_address(text: str, span: _Span) -> bool:
             return True
     words = text[span.start : span.end].split()
     nxt = _NEXT_WORD_RE.match(text, span.end)
-    if any(w.lower() in _PLACE_SUFFIX for w in words[1:]) or (nxt and nxt.group(1).lower() in _PLACE_SUFFIX):
+    after = nxt.group(1) if nxt else ""
+    if any(w.lower() in _PLACE_SUFFIX for w in words[1:]) or (
+        after.lower() in _PLACE_SUFFIX and (after[0].isupper() or after in _PLACE_SUFFIX_LOWER)
+    ):
         return True
     before = text[max(0, span.start - 30) : span.start]
     prev = _PREV_WORD_RE.search(before)
