@@ -363,7 +363,10 @@ RELATIONS: dict[str, Relation] = {
             "ingest_run_id",
             lang_confidence="Language-ID confidence 0-1.",
             n_chars="Length of the masked text in characters.",
-            extra="Other mapped source fields (JSON).",
+            extra=(
+                "Source columns not mapped to a canonical field, PII-masked like the text, and customer_id, "
+                "language, outcome as they are (JSON); none with the source setting extra: drop."
+            ),
             pii_masked="Number of PII spans masked in the text.",
             content_hash="Hash of text, turns and scores; a change means the record was edited.",
             location="'file:line' the record came from.",
@@ -496,7 +499,7 @@ RELATIONS: dict[str, Relation] = {
             "source",
             quarantine_id="Hash of source, location, payload and reason.",
             location="'file:line' of the record.",
-            payload="The raw record (first 10,000 characters).",
+            payload="The raw record, PII-masked (first 10,000 characters); empty with quarantine_payload: drop.",
             reason="Why it was rejected.",
             quarantined_at="When (UTC).",
             path="Full path of the file it came from (what `vocmine quarantine retry` re-reads).",
