@@ -49,6 +49,7 @@ PLACES = _read_list("places.txt")
 STREETS_RU = _read_list("streets_ru.txt")
 #: Single-word places that are also given names ("charlotte"): masked only after a person cue.
 EN_PLACE_NAMES = frozenset(p for p in PLACES if p.isalpha())
+_EN_NAMES_AND_PLACES = EN_GIVEN_NAMES | EN_PLACE_NAMES
 
 
 def _phrases_re(entries: frozenset[str]) -> re.Pattern[str]:
@@ -335,9 +336,7 @@ def _rule_spans(text: str) -> Iterator[_Span]:
             ok = _ru_name_tag(word, strict=False)
         else:  # not "in Charlotte at the gate": a place before the desk
             prev = _PREV_WORD_RE.search(text, 0, m.start())
-            ok = word.lower() in EN_GIVEN_NAMES | EN_PLACE_NAMES and not (
-                prev and prev.group(1).lower() in _LOCATIVE_EN
-            )
+            ok = word.lower() in _EN_NAMES_AND_PLACES and not (prev and prev.group(1).lower() in _LOCATIVE_EN)
         if ok:
             yield _Span(m.start("name"), m.end("name"))
     for m in _CAPS_RUN_RE.finditer(text):
