@@ -204,12 +204,17 @@ class Store:
 
     @contextmanager
     def connect(
-        self, read_only: bool = False, retries: int = 50, sandbox: bool = False, writable: Path | None = None
+        self,
+        read_only: bool = False,
+        retries: int = 50,
+        sandbox: bool = False,
+        writable: Path | None = None,
+        load_fts: bool = False,
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the file (read-only: to the snapshot of a reader, see :meth:`reader`).
 
-        ``sandbox`` (read-only only): it can read this database and nothing else, ``writable`` aside
-        (``guard.lock_down``). A cursor of the connection :meth:`writing` holds in this process cannot be
+        ``sandbox`` (read-only only): it can read this database and nothing else, ``writable`` aside, with
+        ``fts`` loaded first if ``load_fts`` (``guard.lock_down``). A cursor of the connection :meth:`writing` holds in this process cannot be
         sandboxed (DuckDB's settings are global to the database instance, and the writer needs its own):
         there only the statement check of :meth:`query` applies, which is the flows' own SQL.
         """
@@ -221,7 +226,7 @@ class Store:
                 cur = held.con.cursor()
                 held.cursors += 1
             try:
-                fts.configure(cur)
+                fts.load(cur) if load_fts else fts.configure(cur)
                 if read_only:
                     cur.execute("BEGIN TRANSACTION READ ONLY")
                 yield cur
@@ -236,7 +241,7 @@ class Store:
         con = self._open(read_only, retries)
         try:
             if sandbox:
-                guard.lock_down(con, writable)
+                guard.lock_down(con, writable, load_fts)
             yield con
         finally:
             con.close()
@@ -651,8 +656,9 @@ class Store:
         anything but a read is refused before it runs (``guard.RefusedSQL``, a ``duckdb.Error``); see
         ``vocmine/store/guard.py``. Parameters are bound to the last statement, never pasted.
         """
-        with self.connect(read_only=True, sandbox=True) as con:
-            *variables, last = guard.check(con, sql)
+        checked = guard.check(sql)
+        with self.connect(read_only=True, sandbox=True, load_fts=checked.uses_fts) as con:
+            *variables, last = checked.statements
             for st in variables:
                 con.execute(st)
             return con.execute(last, params or []).df()
@@ -684,7 +690,7 @@ class Store:
             raise ValueError("empty search query")
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        with self.connect(read_only=True, sandbox=True) as con:
+        with self.connect(read_only=True, sandbox=True, load_fts=True) as con:
             return fts.search(con, query, lang, limit)
 
     def export(

@@ -41,9 +41,6 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def load(con: duckdb.DuckDBPyConnection) -> None:
-    """Load ``fts`` from the wheel; a no-op where it is loaded (a sandboxed connection loads it before locking)."""
-    if con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'stem'").fetchone()[0]:
-        return
     if extension_dir() is None:
         raise RuntimeError(
             f"DuckDB's fts extension for duckdb {duckdb.__version__} is not installed; "
@@ -77,6 +74,7 @@ def search(
 ) -> pd.DataFrame:
     """BM25 matches of ``query``, best first; ``lang`` filters on the document language.
 
+    ``con`` has ``fts`` loaded (:func:`load`; ``Store.search`` sandboxes its connection with it loaded).
     Without ``lang`` both indexes are searched (each stems the query its own way) and merged by score;
     scores of the two indexes are comparable only roughly (each has its own term statistics).
     """
@@ -89,7 +87,6 @@ def search(
     tables = list(INDEXES) if lang is None else ["search_ru" if lang == "ru" else "search_en"]
     if not all(f"fts_main_{t}" in built for t in tables):
         raise RuntimeError("no search index yet: run Store.refresh_search_index() (the nightly flow does)")
-    load(con)
     selects = [
         f"""SELECT s.doc_id, fts_main_{t}.match_bm25(s.doc_id, $query) AS score, d.created_at, d.source, s.text
             FROM {t} s JOIN documents d USING (doc_id)

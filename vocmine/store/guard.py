@@ -6,10 +6,10 @@ Two layers, so that neither has to be perfect on its own:
   ``enable_external_access = false`` (no file reads or writes, no ``ATTACH``, no extension loads, no
   replacement scans of Python objects), no extension auto-install/auto-load, then ``lock_configuration =
   true`` so no later ``SET``/``RESET``/``PRAGMA`` can undo it. The bundled ``fts`` extension is loaded first
-  (from the ``duckdb-ext-fts`` wheel) when the database has a search index, so ``match_bm25`` keeps working.
-  ``allowed_directories`` opens one folder for writing: ``vocmine export``'s ``OUT_DIR``.
-- :func:`check` parses the SQL with the connection's parser (``extract_statements``, ``tokenize``,
-  ``json_serialize_sql``) and admits one read statement (``SELECT`` and what DuckDB types as one: ``WITH``,
+  (from the ``duckdb-ext-fts`` wheel) when the SQL calls it (``match_bm25``; loading costs ~90 ms), or for
+  ``vocmine search``. ``allowed_directories`` opens one folder for writing: ``vocmine export``'s ``OUT_DIR``.
+- :func:`check` parses the SQL with DuckDB's parser (``extract_statements``, ``tokenize``,
+  ``json_serialize_sql``, on a locked-down in-memory connection of its own) and admits one read statement (``SELECT`` and what DuckDB types as one: ``WITH``,
   ``FROM``, ``VALUES``, ``TABLE``, ``DESCRIBE``, ``SHOW``, ``SUMMARIZE``, ``PIVOT … IN (…)``, read pragmas
   such as ``PRAGMA table_info``; or ``EXPLAIN [ANALYZE]`` of one), optionally preceded by ``SET VARIABLE`` /
   ``RESET VARIABLE`` statements (the report's "Reproduce" lines, docs/report.md). The few table functions
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -51,16 +52,21 @@ class RefusedSQL(duckdb.PermissionException):
     """SQL that the analyst sandbox does not run (a ``duckdb.Error``, like DuckDB's own permission errors)."""
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, writable: Path | None = None) -> None:
+@dataclass(frozen=True)
+class Checked:
+    """SQL that passed :func:`check`: its statements (the read last) and whether it calls ``fts``."""
+
+    statements: list[duckdb.ExtractedStatement]
+    uses_fts: bool
+
+
+def lock_down(con: duckdb.DuckDBPyConnection, writable: Path | None = None, load_fts: bool = False) -> None:
     """Let ``con`` read its own database and nothing else (``writable``: one folder it may write into).
 
     Only for a connection that owns its database instance: these settings are global to it.
     """
-    has_index = con.execute(
-        "SELECT count(*) FROM duckdb_schemas() WHERE schema_name LIKE 'fts_main_search_%'"
-    ).fetchone()[0]
-    if has_index and fts.extension_dir() is not None:
-        fts.load(con)  # before the lock: loading from disk is external access
+    if load_fts:  # before the lock: loading from disk is external access (RuntimeError without the wheel)
+        fts.load(con)
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
     con.execute("SET allow_community_extensions = false")
@@ -72,31 +78,39 @@ def lock_down(con: duckdb.DuckDBPyConnection, writable: Path | None = None) -> N
     con.execute("SET lock_configuration = true")
 
 
-def check(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.ExtractedStatement]:
-    """The statements of ``sql`` if the sandbox runs them, else :class:`RefusedSQL` (parse errors: DuckDB's)."""
+def check(sql: str) -> Checked:
+    """``sql`` if the sandbox runs it, else :class:`RefusedSQL` (parse errors: DuckDB's own)."""
+    con = duckdb.connect()  # a parser of its own: a read-pragma expansion cannot load anything here
+    try:
+        lock_down(con)
+        return _check(con, sql)
+    finally:
+        con.close()
+
+
+def _check(con: duckdb.DuckDBPyConnection, sql: str) -> Checked:
     statements = con.extract_statements(sql)
     if not statements:
         raise RefusedSQL(f"no SQL statement; vocmine query runs {_ALLOWED}")
     *variables, last = statements
     for st in variables:
+        if st.type in _READ:
+            raise RefusedSQL(f"{len(statements)} statements; vocmine query runs {_ALLOWED}")
         if not _is_variable(st):
-            raise RefusedSQL(
-                f"refused {_kind(st)} statement: vocmine query is read-only and runs {_ALLOWED}"
-            )
-        _check_functions(con, st.query, variable=True)
-    _check_read(con, last)
-    return statements
+            raise RefusedSQL(f"refused {_kind(st)} statement: vocmine query is read-only and runs {_ALLOWED}")
+    uses_fts = any([_check_functions(con, st.query, variable=True) for st in variables])
+    return Checked(statements, _check_read(con, last) or uses_fts)
 
 
-def _check_read(con: duckdb.DuckDBPyConnection, st: duckdb.ExtractedStatement) -> None:
+def _check_read(con: duckdb.DuckDBPyConnection, st: duckdb.ExtractedStatement) -> bool:
+    """Refuse anything but a read; whether it calls fts."""
     if _is_variable(st):
         raise RefusedSQL(f"SET VARIABLE needs a statement after it; vocmine query runs {_ALLOWED}")
     if st.type not in _READ:
         raise RefusedSQL(f"refused {_kind(st)} statement: vocmine query is read-only and runs {_ALLOWED}")
     if st.type == duckdb.StatementType.EXPLAIN:
-        _check_read(con, _explained(con, st))
-    else:
-        _check_functions(con, st.query)
+        return _check_read(con, _explained(con, st))
+    return _check_functions(con, st.query)
 
 
 def _tokens(text: str) -> Iterator[tuple[int, str]]:
@@ -127,37 +141,43 @@ def _explained(con: duckdb.DuckDBPyConnection, st: duckdb.ExtractedStatement) ->
     raise RefusedSQL("cannot tell what this EXPLAIN explains")
 
 
-def _check_functions(con: duckdb.DuckDBPyConnection, text: str, variable: bool = False) -> None:
-    """Refuse the :data:`REFUSED_FUNCTIONS` anywhere in a SELECT's syntax tree (or a SET VARIABLE's value)."""
+def _check_functions(con: duckdb.DuckDBPyConnection, text: str, variable: bool = False) -> bool:
+    """Refuse the :data:`REFUSED_FUNCTIONS` anywhere in a SELECT's syntax tree (or a SET VARIABLE's value);
+    whether it calls an ``fts`` function (``stem``, or a macro of an index's ``fts_main_*`` schema)."""
     if variable:  # SET VARIABLE x = <expr>: the value, as a SELECT of it
         toks = list(_tokens(text))
         if toks[0][1].upper() == "RESET":
-            return
+            return False
         value = next((i for i, (_, t) in enumerate(toks) if t == "=" or t.upper() == "TO"), None)
         if value is None or value + 1 >= len(toks):
-            return  # DuckDB's own error, when it runs
+            return False  # DuckDB's own error, when it runs
         text = "SELECT " + text[toks[value + 1][0] :]
     tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [text]).fetchone()[0])
     # Read pragmas (PRAGMA table_info, show_tables) are typed SELECT but do not serialize: DuckDB expands
     # them into its own fixed queries, with no analyst expression to look into.
     if tree.get("error"):
-        return
-    called = {n.lower() for n in _function_names(tree)}
-    refused = sorted(called & REFUSED_FUNCTIONS)
+        return False
+    called = {(schema.lower(), name.lower()) for schema, name in _functions(tree)}
+    refused = sorted({name for _, name in called} & REFUSED_FUNCTIONS)
     if refused:
         raise RefusedSQL(f"refused {', '.join(refused)}(): vocmine query only reads the vocmine database")
+    return any(schema.startswith("fts_main_") or name == "stem" for schema, name in called)
 
 
-def _function_names(node) -> Iterator[str]:
+def _functions(node) -> Iterator[tuple[str, str]]:
+    """(schema, name) of every function called anywhere in a serialized syntax tree."""
     if isinstance(node, dict):
         if isinstance(node.get("function_name"), str):
-            yield node["function_name"]
+            yield node.get("schema") or "", node["function_name"]
         for v in node.values():
-            yield from _function_names(v)
+            yield from _functions(v)
     elif isinstance(node, list):
         for v in node:
-            yield from _function_names(v)
+            yield from _functions(v)
 
 
 def _kind(st: duckdb.ExtractedStatement) -> str:
-    return st.type.name.replace("_", " ")
+    """The statement's type; its first word where DuckDB's type covers several (USE is SET, CHECKPOINT CALL)."""
+    word = next(_tokens(st.query), (0, ""))[1].upper()
+    shared = (duckdb.StatementType.SET, duckdb.StatementType.CALL, duckdb.StatementType.LOAD)
+    return word if st.type in shared and word.isalpha() else st.type.name.replace("_", " ")
