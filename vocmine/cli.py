@@ -296,7 +296,7 @@ def query(
     """Run one read statement against the last published snapshot; it reads the database and nothing else.
 
     Optionally after SET VARIABLE lines (the report's "Reproduce" block). Files, ATTACH, COPY, settings,
-    extensions and writes are refused (README "Asking the database").
+    extensions and writes are refused (README "What `vocmine query` runs").
     """
     import duckdb
 
