@@ -214,9 +214,10 @@ class Store:
         """A connection to the file (read-only: to the snapshot of a reader, see :meth:`reader`).
 
         ``sandbox`` (read-only only): it can read this database and nothing else, ``writable`` aside, with
-        ``fts`` loaded first if ``load_fts`` (``guard.lock_down``). A cursor of the connection :meth:`writing` holds in this process cannot be
-        sandboxed (DuckDB's settings are global to the database instance, and the writer needs its own):
-        there only the statement check of :meth:`query` applies, which is the flows' own SQL.
+        ``fts`` loaded first if ``load_fts`` (``guard.lock_down``). A cursor of the connection
+        :meth:`writing` holds in this process cannot be sandboxed (DuckDB's settings are global to the
+        database instance, and the writer needs its own): there only the statement check of :meth:`query`
+        applies, which is the flows' own SQL.
         """
         if sandbox and not read_only:
             raise ValueError("only a read-only connection can be sandboxed")
@@ -226,7 +227,10 @@ class Store:
                 cur = held.con.cursor()
                 held.cursors += 1
             try:
-                fts.load(cur) if load_fts else fts.configure(cur)
+                if load_fts:
+                    fts.load(cur)
+                else:
+                    fts.configure(cur)
                 if read_only:
                     cur.execute("BEGIN TRANSACTION READ ONLY")
                 yield cur
