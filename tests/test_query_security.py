@@ -220,6 +220,22 @@ def test_settings_cannot_change(env, sql):
     _refused(_query(store, sql))
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "PRAGMA drop_fts_index('search_ru')",
+        "PRAGMA create_fts_index('documents', 'doc_id', 'text', overwrite = 1)",
+        "PRAGMA create_fts_index('search_ru', 'doc_id', 'text', overwrite = 1); SELECT 1",
+    ],
+)
+def test_pragmas_that_write_are_refused(env, sql):
+    store, _ = env
+    live, snapshot = _digest(store.path), _digest(store.snapshot_path)
+    _refused(_query(store, sql))
+    assert _digest(store.path) == live and _digest(store.snapshot_path) == snapshot
+    assert store.reader().search("доставки")["doc_id"].tolist() == ["reviews:1"]
+
+
 def test_settings_are_locked_on_the_connection(env):
     """A SET that got past the statement check would still fail: the configuration is locked."""
     store, _ = env
