@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -293,22 +293,32 @@ def query(
     db: DbOpt = settings.DEFAULT_DB,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
-    """Run read-only SQL against the last published snapshot (writes are refused by DuckDB itself)."""
+    """Run one read statement against the last published snapshot; it reads the database and nothing else.
+
+    Optionally after SET VARIABLE lines (the report's "Reproduce" block). Files, ATTACH, COPY, settings,
+    extensions and writes are refused (README "What `vocmine query` runs").
+    """
     import duckdb
 
     from vocmine.store.db import Store
 
     try:
         df = Store(db).reader().query(sql)
-    except (duckdb.Error, FileNotFoundError) as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from None
+    except (duckdb.Error, FileNotFoundError, RuntimeError) as e:
+        _fail(e)
     if fmt == "csv":
         typer.echo(df.to_csv(index=False), nl=False)
     elif fmt == "json":
         typer.echo(df.to_json(orient="records", force_ascii=False, date_format="iso"))
     else:
         _print_frame(df)
+
+
+def _fail(e: Exception) -> NoReturn:
+    """One line on stderr (DuckDB's messages go on with context lines), exit code 2."""
+    line = next((x for x in str(e).splitlines() if x.strip()), type(e).__name__)
+    typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(2) from None
 
 
 def _print_frame(df) -> None:
@@ -333,8 +343,7 @@ def search(
     try:
         df = Store(db).reader().search(text, lang=lang, limit=limit)
     except (duckdb.Error, FileNotFoundError, RuntimeError, ValueError) as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from None
+        _fail(e)
     _print_frame(df)
 
 
@@ -359,8 +368,7 @@ def export(
     try:
         n = Store(db).reader().export(view, out_dir, partition_by=cols, overwrite=overwrite)
     except (duckdb.Error, FileNotFoundError, FileExistsError, ValueError) as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from None
+        _fail(e)
     typer.echo(f"{n} rows of {view} → {out_dir}")
 
 

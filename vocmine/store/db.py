@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from vocmine.records import AnalysisBatch, Quarantined, content_hash
-from vocmine.store import fts
+from vocmine.store import fts, guard
 from vocmine.store.dictionary import ANALYST_VIEWS
 from vocmine.store.migrations import upgrade
 
@@ -203,14 +203,34 @@ class Store:
             return _held.get(str(target.resolve()))
 
     @contextmanager
-    def connect(self, read_only: bool = False, retries: int = 50) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(
+        self,
+        read_only: bool = False,
+        retries: int = 50,
+        sandbox: bool = False,
+        writable: Path | None = None,
+        load_fts: bool = False,
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the file (read-only: to the snapshot of a reader, see :meth:`reader`).
+
+        ``sandbox`` (read-only only): it can read this database and nothing else, ``writable`` aside, with
+        ``fts`` loaded first if ``load_fts`` (``guard.lock_down``). A cursor of the connection
+        :meth:`writing` holds in this process cannot be sandboxed (DuckDB's settings are global to the
+        database instance, and the writer needs its own): there only the statement check of :meth:`query`
+        applies, which is the flows' own SQL.
+        """
+        if sandbox and not read_only:
+            raise ValueError("only a read-only connection can be sandboxed")
         held = self._held_entry(read_only)
         if held is not None:
             with _held_lock:
                 cur = held.con.cursor()
                 held.cursors += 1
             try:
-                fts.configure(cur)
+                if load_fts:
+                    fts.load(cur)
+                else:
+                    fts.configure(cur)
                 if read_only:
                     cur.execute("BEGIN TRANSACTION READ ONLY")
                 yield cur
@@ -224,6 +244,8 @@ class Store:
             return
         con = self._open(read_only, retries)
         try:
+            if sandbox:
+                guard.lock_down(con, writable, load_fts)
             yield con
         finally:
             con.close()
@@ -644,9 +666,18 @@ class Store:
 
     # -- reads ----------------------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
-        """Run read-only SQL (the connection itself is read-only; parameters are bound, never pasted)."""
-        with self.connect(read_only=True) as con:
-            return con.execute(sql, params or []).df()
+        """Run one read statement (optionally after ``SET VARIABLE`` lines) on a sandboxed read-only connection.
+
+        The connection reads this database and nothing else (no files, no ``ATTACH``, settings locked), and
+        anything but a read is refused before it runs (``guard.RefusedSQL``, a ``duckdb.Error``); see
+        ``vocmine/store/guard.py``. Parameters are bound to the last statement, never pasted.
+        """
+        checked = guard.check(sql)
+        with self.connect(read_only=True, sandbox=True, load_fts=checked.uses_fts) as con:
+            *variables, last = checked.statements
+            for st in variables:
+                con.execute(st)
+            return con.execute(last, params or []).df()
 
     # -- search and export ----------------------------------------------------------------------------
     def refresh_search_index(self) -> dict[str, int]:
@@ -675,7 +706,7 @@ class Store:
             raise ValueError("empty search query")
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        with self.connect(read_only=True) as con:
+        with self.connect(read_only=True, sandbox=True, load_fts=True) as con:
             return fts.search(con, query, lang, limit)
 
     def export(
@@ -700,7 +731,8 @@ class Store:
             if any(p.suffix != ".parquet" for p in files):
                 raise FileExistsError(f"{out} holds files other than Parquet; refusing to replace it")
             shutil.rmtree(out)
-        with self.connect(read_only=True) as con:
+        # The sandbox lets this connection write into ``out`` only, whatever the view or columns hold.
+        with self.connect(read_only=True, sandbox=True, writable=out) as con:
             columns = [
                 r[0]
                 for r in con.execute(

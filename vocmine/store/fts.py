@@ -74,10 +74,10 @@ def search(
 ) -> pd.DataFrame:
     """BM25 matches of ``query``, best first; ``lang`` filters on the document language.
 
+    ``con`` has ``fts`` loaded (:func:`load`; ``Store.search`` sandboxes its connection with it loaded).
     Without ``lang`` both indexes are searched (each stems the query its own way) and merged by score;
     scores of the two indexes are comparable only roughly (each has its own term statistics).
     """
-    load(con)
     built = {
         r[0]
         for r in con.execute(
