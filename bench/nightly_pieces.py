@@ -132,7 +132,7 @@ def main() -> None:
     sampler = RssSampler(BENCH / f"nightly-pieces-{args.docs}.rss-{stamp}.csv")
     sampler.start()
 
-    from flows.nightly import nightly
+    from vocmine.flows.nightly import nightly
     from vocmine.nlp.model import load_model
 
     load_model(str(settings.DEFAULT_MODEL_DIR), None)

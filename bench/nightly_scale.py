@@ -203,8 +203,8 @@ def main() -> None:
         p.unlink()
     (db.parent / "reports").mkdir(parents=True, exist_ok=True)
 
-    from flows.nightly import nightly
-    from flows.reprocess import reprocess
+    from vocmine.flows.nightly import nightly
+    from vocmine.flows.reprocess import reprocess
     from vocmine.nlp.model import load_model
 
     t0 = time.perf_counter()

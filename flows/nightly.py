@@ -8,8 +8,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from tqdm import tqdm
 
-from flows.report import report as report_flow
 from vocmine import jobs, runners, settings
+from vocmine.flows.report import report as report_flow
 from vocmine.ingest.config import load_sources
 from vocmine.nlp.model import load_model
 from vocmine.records import AnalysisBatch

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.nightly import nightly
 from vocmine import settings
+from vocmine.flows.nightly import nightly
 from vocmine.store.db import Store
 
 

@@ -41,8 +41,8 @@ class SampleRun:
 @pytest.fixture(scope="session")
 def sample_run(prefect_harness, tmp_path_factory) -> SampleRun:
     """The real nightly flow over the full sample (about 100 s, once per session, not once per test module)."""
-    from flows.nightly import nightly
     from vocmine import settings
+    from vocmine.flows.nightly import nightly
 
     d = tmp_path_factory.mktemp("sample_run")
     shutil.copytree(settings.SAMPLES_DIR, d / "samples")

@@ -194,7 +194,7 @@ def test_reprocess_selects_by_touchpoint_and_model_version(store):
 
 
 def test_cli_reprocess_passes_touchpoints_and_versions(store, monkeypatch):
-    import flows.reprocess
+    import vocmine.flows.reprocess
 
     seen = {}
 
@@ -202,7 +202,7 @@ def test_cli_reprocess_passes_touchpoints_and_versions(store, monkeypatch):
         seen.update(kw)
         return {"run_id": "r", "n_updated": 0, "published": 0}
 
-    monkeypatch.setattr(flows.reprocess, "reprocess", fake)
+    monkeypatch.setattr(vocmine.flows.reprocess, "reprocess", fake)
     args = ["reprocess", "--touchpoint", "delivery", "--touchpoint", "payment", "--model-version", OLD]
     res = CliRunner().invoke(app, [*args, "--db", str(store.path)])
     assert res.exit_code == 0, res.output

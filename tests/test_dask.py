@@ -73,7 +73,7 @@ def _assert_same(local: pd.DataFrame, dask: pd.DataFrame, table: str) -> None:
 
 
 def test_dask_cluster_matches_single_process(prefect_harness, sources, cluster, tmp_path):
-    from flows.nightly import nightly
+    from vocmine.flows.nightly import nightly
 
     local_db, dask_db = tmp_path / "local.duckdb", tmp_path / "dask.duckdb"
     local = nightly(sources=str(sources), db=str(local_db), batch_size=32)

@@ -83,7 +83,7 @@ def test_summary_written(first_run, workdir):
 
 
 def test_second_run_stores_nothing_new(first_run, workdir):
-    from flows.nightly import nightly
+    from vocmine.flows.nightly import nightly
 
     _, store = first_run
     before = store.query("SELECT count(*) AS n FROM documents")["n"][0]
@@ -102,7 +102,7 @@ def test_second_run_stores_nothing_new(first_run, workdir):
 
 
 def test_edited_record_is_updated_with_history(first_run, workdir):
-    from flows.nightly import nightly
+    from vocmine.flows.nightly import nightly
 
     _, store = first_run
     path = workdir / "samples" / "reviews.csv"
@@ -121,7 +121,7 @@ def test_edited_record_is_updated_with_history(first_run, workdir):
 
 
 def test_reprocess_with_new_taxonomy_keeps_history(first_run, workdir):
-    from flows.reprocess import reprocess
+    from vocmine.flows.reprocess import reprocess
     from vocmine.nlp.model import load_model
 
     _, store = first_run

@@ -156,7 +156,7 @@ def emb_cache(tmp_path, monkeypatch):
 def test_flow_writes_figures_baseline_previous_and_errors(
     shared, emb_cache, model, prefect_harness, tmp_path
 ):
-    from flows.evaluate import evaluate
+    from vocmine.flows.evaluate import evaluate
 
     out = tmp_path / "models" / "EVAL.md"
     key = Figure("sentiment", "TweetEval val", "macro-F1 (3-class)", 0.0, setting="document").key

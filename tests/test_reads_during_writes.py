@@ -77,7 +77,7 @@ def test_a_live_file_refuses_a_second_process_reader(tmp_path):
 
 
 def test_reader_process_sees_only_committed_runs_during_a_nightly_run(prefect_harness, tmp_path):
-    from flows.nightly import nightly
+    from vocmine.flows.nightly import nightly
 
     sources = _slice(tmp_path)
     db, stop, out = tmp_path / "v.duckdb", tmp_path / "stop", tmp_path / "reads.jsonl"

@@ -22,7 +22,7 @@ def small_source(tmp_path):
 
 
 def test_crash_mid_run_then_resume(prefect_harness, small_source, monkeypatch):
-    import flows.nightly as nightly_mod
+    import vocmine.flows.nightly as nightly_mod
 
     db = small_source / "v.duckdb"
     calls = {"n": 0}
@@ -55,8 +55,8 @@ def test_crash_mid_run_then_resume(prefect_harness, small_source, monkeypatch):
 
 
 def test_quarantine_retry_after_config_fix(prefect_harness, tmp_path):
-    from flows.nightly import nightly
-    from flows.quarantine import retry_quarantine
+    from vocmine.flows.nightly import nightly
+    from vocmine.flows.quarantine import retry_quarantine
 
     (tmp_path / "r.csv").write_text(
         "review_id,created_at,stars,comment\n"

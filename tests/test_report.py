@@ -272,7 +272,7 @@ def test_cli_report_writes_html_and_markdown(sample_run, tmp_path):
 
 
 def test_report_flow_writes_files_and_artifact(sample_run, tmp_path):
-    from flows.report import report as report_flow
+    from vocmine.flows.report import report as report_flow
 
     done = report_flow(db=str(sample_run.db), week="2026-10-12", lang="ru", out_dir=str(tmp_path))
     assert done["week"] == "2026-10-12"

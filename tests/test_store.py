@@ -111,7 +111,7 @@ def test_masked_pii_kinds_are_configurable(model):
 
 
 def test_unknown_pii_kind_fails_before_reading(tmp_path):
-    from flows.nightly import nightly
+    from vocmine.flows.nightly import nightly
 
     with pytest.raises(ValueError, match="passprt"):
         nightly.fn(sources="does-not-matter.yaml", db=str(tmp_path / "v.duckdb"), pii=["passprt"])

@@ -15,6 +15,25 @@ app = typer.Typer(
     help="vocmine: voice-of-customer mining for Russian and English feedback.", no_args_is_help=True
 )
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"vocmine {version('vocmine')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """vocmine: voice-of-customer mining for Russian and English feedback."""
+
+
 DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB file.", envvar="VOCMINE_DB")]
 ModelOpt = Annotated[Path, typer.Option("--model", help="Model folder (see models/).")]
 TaxOpt = Annotated[
@@ -83,7 +102,7 @@ def train(
 ) -> None:
     """Train the sentiment head on the shared corpora (fixed seed) and regenerate the model card."""
     _quiet_prefect()
-    from flows.train import train as train_flow
+    from vocmine.flows.train import train as train_flow
 
     train_flow(
         out=str(out),
@@ -107,8 +126,8 @@ def evaluate(
 ) -> None:
     """Run the dev figures (sentiment, touchpoints, aspects, domains) and write EVAL.md beside baseline and previous model."""
     _quiet_prefect()
-    from flows.evaluate import evaluate as evaluate_flow
     from vocmine.evaluate import fmt
+    from vocmine.flows.evaluate import evaluate as evaluate_flow
 
     r = evaluate_flow(model=str(model), data=str(data), suites=suite, out=str(out))
     for f in r.figures:
@@ -163,7 +182,7 @@ def run(
 ) -> None:
     """Run the nightly flow once: ingest what is new, analyse, store, print the summary."""
     _quiet_prefect()
-    from flows.nightly import nightly
+    from vocmine.flows.nightly import nightly
 
     result = nightly(
         sources=str(sources),
@@ -216,7 +235,7 @@ def reprocess(
 ) -> None:
     """Re-analyse stored feedback with a (new) model or taxonomy, keeping the old predictions."""
     _quiet_prefect()
-    from flows.reprocess import reprocess as reprocess_flow
+    from vocmine.flows.reprocess import reprocess as reprocess_flow
 
     result = reprocess_flow(
         date_from=date_from,
@@ -473,7 +492,7 @@ def quarantine_retry(
 ) -> None:
     """Re-read the files behind open quarantine rows with the current config; resolved rows are closed."""
     _quiet_prefect()
-    from flows.quarantine import retry_quarantine
+    from vocmine.flows.quarantine import retry_quarantine
 
     res = retry_quarantine(
         sources=str(sources),
