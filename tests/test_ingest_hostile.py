@@ -28,9 +28,11 @@ def hostile(tmp_path_factory):
 
 
 def _intake(
-    store: Store, path: Path, chunk_size: int = 5000
+    store: Store, path: Path, chunk_size: int = 5000, **config
 ) -> tuple[list[Document], list[Quarantined], int, list[FileRead]]:
-    src = SourceConfig(name="r", kind="review", location=str(path), fields=FIELDS, max_chars=1_000_000)
+    src = SourceConfig(
+        name="r", kind="review", location=str(path), fields=FIELDS, max_chars=1_000_000, **config
+    )
     docs, bad, dups, done = [], [], 0, []
     for item in iter_intake(store, src, chunk_size=chunk_size):
         if isinstance(item, Chunk):
@@ -47,7 +49,7 @@ def test_every_hostile_file(hostile, tmp_path):
     store = Store(tmp_path / "v.duckdb")
     store.migrate()
     for name, expect in expectations.items():
-        docs, bad, dups, done = _intake(store, folder / name)
+        docs, bad, dups, done = _intake(store, folder / name, **expect.get("config", {}))
         assert len({d.doc_id for d in docs}) == expect["docs"], (name, [q.reason for q in bad])
         reasons = " | ".join(q.reason for q in bad)
         for fragment in expect.get("quarantined", []):
