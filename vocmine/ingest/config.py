@@ -124,7 +124,7 @@ def load_sources(path: str | Path) -> list[SourceConfig]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         parsed = SourcesFile.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as e:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as e:
         raise SourceError(f"{path}: {e}") from e
     names = [s.name for s in parsed.sources]
     if len(set(names)) != len(names):
