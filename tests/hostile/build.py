@@ -177,5 +177,19 @@ def _containers(csv_text: str) -> dict[str, tuple[bytes, dict]]:
                 "config": {"encoding": "ascii"},
             },
         ),
+        "broken.json": (b'{"records": [{"review_id": "1"', {"docs": 0, "quarantined": ["invalid JSON"]}),
+        "scalar.json": (b"42", {"docs": 0, "quarantined": ["expected a JSON array"]}),
+        "records_not_a_list.json": (
+            b'{"records": {"a": 1}}',
+            {"docs": 0, "quarantined": ["expected a JSON array"]},
+        ),
+        "mixed.json": (
+            json.dumps(
+                [{"review_id": "1", "created_at": "2026-10-01T10:00:00Z", "text": "ok"}, "x", [1]]
+            ).encode(),
+            {"docs": 1, "quarantined": ["not a JSON object"]},
+        ),
+        "empty.parquet": (b"", {"docs": 0, "quarantined": ["file could not be read"]}),
+        "empty.xlsx": (b"", {"docs": 0, "quarantined": ["not a readable XLSX workbook"]}),
         "declared_cp1251.csv": (csv_text.encode("cp1251"), {"docs": 5, "config": {"encoding": "cp1251"}}),
     }
