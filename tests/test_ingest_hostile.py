@@ -28,9 +28,11 @@ def hostile(tmp_path_factory):
 
 
 def _intake(
-    store: Store, path: Path, chunk_size: int = 5000
+    store: Store, path: Path, chunk_size: int = 5000, **config
 ) -> tuple[list[Document], list[Quarantined], int, list[FileRead]]:
-    src = SourceConfig(name="r", kind="review", location=str(path), fields=FIELDS, max_chars=1_000_000)
+    src = SourceConfig(
+        name="r", kind="review", location=str(path), fields=FIELDS, max_chars=1_000_000, **config
+    )
     docs, bad, dups, done = [], [], 0, []
     for item in iter_intake(store, src, chunk_size=chunk_size):
         if isinstance(item, Chunk):
@@ -47,7 +49,7 @@ def test_every_hostile_file(hostile, tmp_path):
     store = Store(tmp_path / "v.duckdb")
     store.migrate()
     for name, expect in expectations.items():
-        docs, bad, dups, done = _intake(store, folder / name)
+        docs, bad, dups, done = _intake(store, folder / name, **expect.get("config", {}))
         assert len({d.doc_id for d in docs}) == expect["docs"], (name, [q.reason for q in bad])
         reasons = " | ".join(q.reason for q in bad)
         for fragment in expect.get("quarantined", []):
@@ -242,3 +244,22 @@ def test_grown_file_and_overlapping_export_add_only_what_is_new(tmp_path, model)
     assert ingest("a.csv", rows[:4]) == (1, 3)  # the file grew by one row
     assert ingest("b.csv", rows[2:]) == (1, 2)  # another export overlapping the first
     assert store.query("SELECT count(*) AS n FROM documents")["n"][0] == 5
+
+
+# -- property: whatever bytes a file of any format holds, intake yields rows and reasons, never an exception -----
+_FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "xlsx", "transcript")
+_PREFIXES = (b"", b"PK\x03\x04", b"PAR1", b"\xef\xbb\xbf", b"\xff\xfe", b"review_id,created_at,text\n", b"[{")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fmt=st.sampled_from(_FORMATS), prefix=st.sampled_from(_PREFIXES), body=st.binary(max_size=400))
+def test_property_any_bytes_in_any_format_are_quarantined_not_raised(tmp_path_factory, fmt, prefix, body):
+    folder = tmp_path_factory.mktemp("anybytes")
+    path = folder / f"f.{fmt if fmt != 'transcript' else 'txt'}"
+    path.write_bytes(prefix + body)
+    kind = "chat" if fmt == "transcript" else "review"
+    src = SourceConfig(name="r", kind=kind, location=str(path), fields=FIELDS)
+    items = list(iter_intake(Store(folder / "v.duckdb"), src))
+    assert sum(isinstance(i, FileRead) for i in items) == 1
+    for chunk in (i for i in items if isinstance(i, Chunk)):
+        assert all(q.reason for q in chunk.quarantined)

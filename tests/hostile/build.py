@@ -6,7 +6,9 @@ Each entry: file name, bytes, and what ingestion must do with it.
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 HEADER = "review_id,created_at,rating,text\n"
@@ -94,8 +96,100 @@ def build(folder: Path) -> dict[str, dict]:
             {"docs": 1, "quarantined": ["invalid JSON", "not a JSON object"]},
         ),
     }
+    files.update(_containers(_csv(good)))
     out = {}
     for name, (data, expect) in files.items():
         (folder / name).write_bytes(data)
         out[name] = expect
     return out
+
+
+def _containers(csv_text: str) -> dict[str, tuple[bytes, dict]]:
+    """Files whose bytes contradict their format: each is quarantined whole, with a reason, never a traceback.
+
+    ``config``: settings of the source the file is read with (besides the location).
+    """
+    import pandas as pd
+
+    df = pd.read_csv(io.StringIO(csv_text))
+    xlsx = io.BytesIO()
+    df.to_excel(xlsx, index=False, sheet_name="Reviews")
+    parquet = io.BytesIO()
+    df.to_parquet(parquet)
+    other_zip = io.BytesIO()
+    with zipfile.ZipFile(other_zip, "w") as z:
+        z.writestr("reviews.csv", csv_text)
+    return {
+        "good.xlsx": (xlsx.getvalue(), {"docs": 5}),
+        "named_sheet.xlsx": (xlsx.getvalue(), {"docs": 5, "config": {"sheet": "Reviews"}}),
+        "missing_sheet.xlsx": (
+            xlsx.getvalue(),
+            {
+                "docs": 0,
+                "quarantined": ["no worksheet 'Отзывы'", "['Reviews']"],
+                "config": {"sheet": "Отзывы"},
+            },
+        ),
+        "csv_named.xlsx": (
+            csv_text.encode(),
+            {"docs": 0, "quarantined": ["declared xlsx, but the file is text"]},
+        ),
+        "zip_not_xlsx.xlsx": (other_zip.getvalue(), {"docs": 0, "quarantined": ["not an XLSX workbook"]}),
+        "truncated.xlsx": (
+            xlsx.getvalue()[:-300],
+            {"docs": 0, "quarantined": ["not a readable XLSX workbook"]},
+        ),
+        "old_excel.xls": (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
+            {"docs": 0, "quarantined": ["old Excel .xls"]},
+        ),
+        "xlsx_named.csv": (
+            xlsx.getvalue(),
+            {"docs": 0, "quarantined": ["declared csv (text), but the file is a ZIP"]},
+        ),
+        "xlsx_declared_csv.xlsx": (
+            xlsx.getvalue(),
+            {"docs": 0, "quarantined": ["the file is a ZIP"], "config": {"format": "csv"}},
+        ),
+        "csv_declared_parquet.csv": (
+            csv_text.encode(),
+            {
+                "docs": 0,
+                "quarantined": ["declared parquet, but the file is text"],
+                "config": {"format": "parquet"},
+            },
+        ),
+        "parquet_named.jsonl": (parquet.getvalue(), {"docs": 0, "quarantined": ["a Parquet file"]}),
+        "truncated.parquet": (
+            parquet.getvalue()[:-100],
+            {"docs": 0, "quarantined": ["file could not be read"]},
+        ),
+        # a declared encoding that does not fit: UTF-16 cannot decode these bytes at all, ASCII only the Cyrillic
+        "declared_utf16.csv": (
+            csv_text.encode(),
+            {"docs": 0, "quarantined": ["file could not be read"], "config": {"encoding": "utf-16"}},
+        ),
+        "declared_ascii.csv": (
+            csv_text.encode(),
+            {
+                "docs": 0,
+                "quarantined": ["bytes not valid in the file's encoding (ascii)"],
+                "config": {"encoding": "ascii"},
+            },
+        ),
+        "broken.json": (b'{"records": [{"review_id": "1"', {"docs": 0, "quarantined": ["invalid JSON"]}),
+        "scalar.json": (b"42", {"docs": 0, "quarantined": ["expected a JSON array"]}),
+        "records_not_a_list.json": (
+            b'{"records": {"a": 1}}',
+            {"docs": 0, "quarantined": ["expected a JSON array"]},
+        ),
+        "mixed.json": (
+            json.dumps(
+                [{"review_id": "1", "created_at": "2026-10-01T10:00:00Z", "text": "ok"}, "x", [1]]
+            ).encode(),
+            {"docs": 1, "quarantined": ["not a JSON object"]},
+        ),
+        "empty.parquet": (b"", {"docs": 0, "quarantined": ["file could not be read"]}),
+        "empty.xlsx": (b"", {"docs": 0, "quarantined": ["not a readable XLSX workbook"]}),
+        "declared_cp1251.csv": (csv_text.encode("cp1251"), {"docs": 5, "config": {"encoding": "cp1251"}}),
+    }

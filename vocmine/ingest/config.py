@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CANONICAL_FIELDS = (
     "id",
@@ -34,17 +36,43 @@ class SourceConfig(BaseModel):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: Literal["review", "chat", "survey"]
-    location: str
+    location: str = Field(min_length=1)
     format: Literal["csv", "tsv", "jsonl", "json", "parquet", "xlsx", "transcript"] | None = None
-    sheet: str | None = None  # xlsx: the worksheet (default: the first)
+    sheet: str | None = Field(default=None, min_length=1)  # xlsx: the worksheet (default: the first)
     encoding: str | None = None  # None: detected
     fields: dict[str, str] = Field(default_factory=dict)  # canonical field -> column in the source
-    max_chars: int = 20_000  # longer texts are quarantined, not truncated silently
+    max_chars: int = Field(default=20_000, ge=1)  # longer texts are quarantined, not truncated silently
     timezone: str = "UTC"  # for timestamps without an offset
     # Source columns not mapped in `fields`: kept in documents.extra PII-masked like the text, or dropped.
     extra: Literal["mask", "drop"] = "mask"
     # The raw record of a quarantined row: stored PII-masked (to see what was wrong with it), or not at all.
     quarantine_payload: Literal["mask", "drop"] = "mask"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (KeyError, ValueError, OSError):  # not found, not a key ("../x", ""), a folder ("Europe")
+            raise ValueError(
+                f"unknown timezone {v!r}: use an IANA name such as 'Europe/Moscow' or 'UTC'"
+            ) from None
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            text = codecs.lookup(v)._is_text_encoding  # "base64", "rot13" are codecs but not text encodings
+        except LookupError:
+            text = False
+        if not text:
+            raise ValueError(
+                f"unknown text encoding {v!r}: use a Python codec name such as 'utf-8' or 'cp1251'"
+            )
+        return v
 
     @field_validator("fields")
     @classmethod
@@ -55,6 +83,25 @@ class SourceConfig(BaseModel):
                 f"unknown canonical field(s) {sorted(unknown)}; known: {', '.join(CANONICAL_FIELDS)}"
             )
         return v
+
+    @field_validator("fields")
+    @classmethod
+    def _named_columns(cls, v: dict[str, str]) -> dict[str, str]:
+        empty = [k for k, col in v.items() if not col.strip()]
+        if empty:
+            raise ValueError(f"empty column name for {empty}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent_format(self) -> SourceConfig:
+        fmt = self.resolved_format()  # a location whose format cannot be told fails here, before any read
+        if self.sheet is not None and fmt != "xlsx":
+            raise ValueError(f"`sheet` is only for xlsx sources, and this one is {fmt}")
+        if self.encoding is not None and fmt in ("parquet", "xlsx"):
+            raise ValueError(f"`encoding` is only for text formats, and this one is {fmt}")
+        if self.kind == "chat" and fmt in ("csv", "tsv", "xlsx"):
+            raise ValueError(f"a chat source needs turns (jsonl, json, parquet or transcript), not {fmt}")
+        return self
 
     def column(self, canonical: str) -> str:
         return self.fields.get(canonical, canonical)
@@ -81,7 +128,7 @@ def load_sources(path: str | Path) -> list[SourceConfig]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         parsed = SourcesFile.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as e:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as e:
         raise SourceError(f"{path}: {e}") from e
     names = [s.name for s in parsed.sources]
     if len(set(names)) != len(names):

@@ -197,11 +197,55 @@ def read_parquet(path: Path) -> Iterator[RawRecord]:
             yield RawRecord(f"{path.name}:row{n}", row, json.dumps(row, ensure_ascii=False, default=str))
 
 
+# What a file's first bytes say it is, for the message when they contradict the declared format.
+_SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive (XLSX workbooks are ZIPs)"),
+    (b"PAR1", "a Parquet file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls (or other OLE) file; save it as .xlsx"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"%PDF", "a PDF document"),
+)
+_MAGIC = {"xlsx": b"PK\x03\x04", "parquet": b"PAR1"}
+
+
+def check_signature(path: Path, fmt: str) -> None:
+    """Refuse a file whose first bytes contradict its declared format (a CSV named .xlsx, an XLSX as csv)."""
+    with path.open("rb") as f:
+        head = f.read(8)
+    if not head:
+        return  # an empty file has no records in any format
+    what = next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
+    want = _MAGIC.get(fmt)
+    if want is not None and not head.startswith(want):
+        raise SourceError(f"{path.name}: declared {fmt}, but the file is {what or 'text or unknown bytes'}")
+    if want is None and what is not None:
+        raise SourceError(f"{path.name}: declared {fmt} (text), but the file is {what}; set `format`")
+
+
 def read_xlsx(path: Path, sheet: str | None) -> Iterator[RawRecord]:
+    """The rows of one worksheet; a damaged workbook or a missing sheet fails the file with the reason."""
+    try:
+        yield from _xlsx_rows(path, sheet)
+    except SourceError:
+        raise
+    except Exception as e:  # openpyxl raises KeyError, XML parse errors, zipfile errors... for damaged files
+        raise SourceError(f"{path.name}: not a readable XLSX workbook ({type(e).__name__}: {e})") from e
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[RawRecord]:
+    import zipfile
+
     from openpyxl import load_workbook
 
+    with zipfile.ZipFile(path) as z:
+        if "[Content_Types].xml" not in z.namelist():
+            raise SourceError(
+                f"{path.name}: a ZIP archive, but not an XLSX workbook (no [Content_Types].xml)"
+            )
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise SourceError(f"{path.name}: no worksheet {sheet!r}; the workbook has {wb.sheetnames}")
         ws = wb[sheet] if sheet else wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)

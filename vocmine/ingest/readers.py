@@ -119,6 +119,7 @@ def to_document(src: SourceConfig, row: dict[str, Any], location: str) -> Docume
 def raw_records(src: SourceConfig, path: Path) -> tuple[str | None, Iterator[RawRecord]]:
     """The file's detected text encoding (None for binary formats) and its raw records."""
     fmt = src.resolved_format()
+    formats.check_signature(path, fmt)
     if fmt == "parquet":
         return None, formats.read_parquet(path)
     if fmt == "xlsx":

@@ -13,6 +13,11 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass
 from typing import Any
 
+from vocmine.text.windows import windows
+
+#: Longest piece of text one detector call sees (NER memory grows with it: about 2 KB a character).
+WINDOW = 5_000
+
 
 @dataclass(frozen=True)
 class PiiMatch:
@@ -314,15 +319,24 @@ def find_pii(
 def find_pii_many(
     texts: Sequence[str], kinds: Collection[str] | None = None, extra: Sequence[Detector] = ()
 ) -> list[list[PiiMatch]]:
-    """:func:`find_pii` of each text; detectors with a batched form (person names: NER) run once for all."""
+    """:func:`find_pii` of each text; detectors with a batched form (person names: NER) run once for all.
+
+    A text longer than ``WINDOW`` characters is searched window by window (cut at paragraph, sentence or word
+    ends: :func:`vocmine.text.windows.windows`), so NER memory is bounded whatever the text's length.
+    """
     chosen = check_kinds(kinds)
-    found: list[list[PiiMatch]] = [[] for _ in texts]
+    spans = [(i, a, b) for i, t in enumerate(texts) for a, b in windows(t, WINDOW)]
+    pieces = [texts[i][a:b] for i, a, b in spans] if len(spans) > len(texts) else list(texts)
+    found: list[list[PiiMatch]] = [[] for _ in pieces]
     for det in [DETECTORS[kind] for kind in chosen] + list(extra):
         many = _MANY.get(det)
-        hits = many(texts) if many else [list(det(t)) if t else [] for t in texts]
+        hits = many(pieces) if many else [list(det(t)) if t else [] for t in pieces]
         for f, h in zip(found, hits, strict=True):
             f.extend(h)
-    return [resolve(f, priority=chosen) for f in found]
+    out: list[list[PiiMatch]] = [[] for _ in texts]
+    for (i, a, _), f in zip(spans, found, strict=True):
+        out[i].extend(PiiMatch(m.kind, m.start + a, m.end + a) if a else m for m in resolve(f, chosen))
+    return out
 
 
 def apply_masks(text: str, matches: Sequence[PiiMatch]) -> str:

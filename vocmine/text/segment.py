@@ -11,14 +11,19 @@ keeps every ambiguous form as is ("стоит", "вещи", "мятые") and ru
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import lru_cache
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from vocmine.records import Segment
+from vocmine.text.windows import windows
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -42,6 +47,12 @@ _PIPE_BATCH = 64  # measured: small batches beat 256+ for short texts (cache loc
 _CHUNK = 1024
 _HAS_ALNUM = re.compile(r"[^\W_]").search
 _MAX_LENGTH = 5_000_000
+#: Longest piece of one text spaCy sees in one call (its token arrays grow with it, ~650 bytes a character).
+WINDOW = 20_000
+#: Most segments analysed per document: ~300,000 characters of ordinary review text. Memory and time of the
+#: model stage grow with the segments, so a text longer than that is analysed over its first MAX_SEGMENTS
+#: segments; the whole (masked) text is still stored and searchable.
+MAX_SEGMENTS = 5_000
 
 # pymorphy3's top parse is wrong for a few forms that are frequent in reviews.
 _RU_LEMMA_OVERRIDES = {"ок": "ок", "норм": "норм", "пришли": "прийти"}  # not "около", "норма", "прислать"
@@ -159,10 +170,13 @@ def shared_segmenter() -> Segmenter:
 class Segmenter:
     """Splits texts into sentence/clause :class:`Segment` s; spaCy pipelines are built lazily per language."""
 
-    def __init__(self, max_chars: int = 400) -> None:
+    def __init__(self, max_chars: int = 400, max_segments: int = MAX_SEGMENTS) -> None:
         if max_chars < 20:
             raise ValueError("max_chars must be at least 20")
+        if max_segments < 1:
+            raise ValueError("max_segments must be at least 1")
         self.max_chars = max_chars
+        self.max_segments = max_segments
         self._pipelines: dict[str, Language] = {}
         self._lock = threading.Lock()
 
@@ -179,9 +193,40 @@ class Segmenter:
         """Segments of ``text`` in order, with offsets into ``text``; ``[]`` for empty text."""
         if not text or text.isspace():
             return []
+        if len(text) > WINDOW:
+            return self._capped(doc_id, text, self._segment_long(doc_id, text, lang))
         nlp = self._nlp(_pipeline_key(lang))
         with nlp.memory_zone():
-            return self._from_doc(doc_id, text, nlp(text), lang)
+            return self._capped(doc_id, text, self._from_doc(doc_id, text, nlp(text), lang))
+
+    def _segment_long(self, doc_id: str, text: str, lang: str) -> list[Segment]:
+        """A long text window by window (cut at paragraph or sentence ends), up to ``max_segments``."""
+        nlp = self._nlp(_pipeline_key(lang))
+        segments: list[Segment] = []
+        for a, b in windows(text, WINDOW):
+            piece = text[a:b]
+            if piece.isspace():
+                continue
+            with nlp.memory_zone():
+                found = self._from_doc(doc_id, piece, nlp(piece), lang, self.max_segments - len(segments))
+            segments += [
+                replace(s, idx=len(segments) + k, start=s.start + a, end=s.end + a)
+                for k, s in enumerate(found)
+            ]
+            if len(segments) >= self.max_segments:
+                break
+        return segments
+
+    def _capped(self, doc_id: str, text: str, segments: list[Segment]) -> list[Segment]:
+        if len(segments) >= self.max_segments and segments[-1].end < len(text.rstrip()):
+            log.warning(
+                "document %s has %d characters: analysed over its first %d segments (up to character %d)",
+                doc_id,
+                len(text),
+                len(segments),
+                segments[-1].end,
+            )
+        return segments
 
     def segment_many(self, items: Iterable[tuple[str, str, str]]) -> Iterator[list[Segment]]:
         """Segment ``(doc_id, text, lang)`` items, yielding one list per item in input order.
@@ -193,8 +238,10 @@ class Segmenter:
         while chunk := list(islice(it, _CHUNK)):
             out: list[list[Segment]] = [[] for _ in chunk]
             by_pipe: dict[str, list[int]] = {}
-            for i, (_, text, lang) in enumerate(chunk):
-                if text and not text.isspace():
+            for i, (doc_id, text, lang) in enumerate(chunk):
+                if len(text) > WINDOW:
+                    out[i] = self._capped(doc_id, text, self._segment_long(doc_id, text, lang))
+                elif text and not text.isspace():
                     by_pipe.setdefault(_pipeline_key(lang), []).append(i)
             for key, idxs in by_pipe.items():
                 nlp = self._nlp(key)
@@ -203,14 +250,23 @@ class Segmenter:
                 with nlp.memory_zone():
                     docs = nlp.pipe((chunk[i][1] for i in idxs), batch_size=_PIPE_BATCH)
                     for i, doc in zip(idxs, docs, strict=True):
-                        out[i] = self._from_doc(chunk[i][0], chunk[i][1], doc, chunk[i][2])
+                        out[i] = self._capped(
+                            chunk[i][0],
+                            chunk[i][1],
+                            self._from_doc(chunk[i][0], chunk[i][1], doc, chunk[i][2]),
+                        )
             yield from out
 
-    def _from_doc(self, doc_id: str, text: str, doc: Doc, lang: str) -> list[Segment]:
+    def _from_doc(
+        self, doc_id: str, text: str, doc: Doc, lang: str, limit: int | None = None
+    ) -> list[Segment]:
         # ``text`` is passed in because ``Doc.text`` is rebuilt token by token on every access.
         t = _Toks(doc, text)
         segments: list[Segment] = []
+        limit = self.max_segments if limit is None else limit
         for a, b in _sentences(t):
+            if len(segments) >= limit:
+                break
             for ra, rb in _runs(t, a, b):
                 for ca, cb in _clauses(t, ra, rb):
                     for pa, pb in _limit(t, ca, cb, self.max_chars):
@@ -230,7 +286,7 @@ class Segmenter:
                                 lemmas=_lemmas(t, sa, sb, lang),
                             )
                         )
-        return segments
+        return segments[:limit]  # (one sentence may have added several past the limit)
 
 
 def _pipeline_key(lang: str) -> str:
