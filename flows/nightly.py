@@ -9,6 +9,7 @@ from prefect.cache_policies import NO_CACHE
 from tqdm import tqdm
 
 from vocmine import jobs, runners, settings
+from vocmine.flows.report import NIGHTLY_KEY
 from vocmine.flows.report import report as report_flow
 from vocmine.ingest.config import load_sources
 from vocmine.nlp.model import load_model
@@ -71,7 +72,9 @@ def publish_snapshot(store: Store) -> str:
 @task(cache_policy=NO_CACHE)
 def summarise(store: Store, model_dir: str, taxonomy: str | None, out_dir: str) -> str:
     """The report flow over the snapshot just published: report.html, summary.md and the Prefect artifact."""
-    done = report_flow(db=str(store.path), taxonomy=taxonomy, model=model_dir, out_dir=out_dir)
+    done = report_flow(
+        db=str(store.path), taxonomy=taxonomy, model=model_dir, out_dir=out_dir, key=NIGHTLY_KEY
+    )
     return Path(done["md"]).read_text(encoding="utf-8")
 
 

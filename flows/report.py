@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import deployment
+from prefect.utilities.slugify import slugify
 
 from vocmine import settings
 from vocmine.report.html import render_html
@@ -47,6 +50,26 @@ def build(
     )
 
 
+#: The nightly run's summary keeps the key it always had; every other report gets its own (report_key).
+NIGHTLY_KEY = "pain-point-summary"
+MAX_KEY = 96
+
+
+def report_key(week: str | None, weeks: int, filters: Filters, lang: str, made_by: str | None = None) -> str:
+    """``report-2026-10-12-8w-ru-sources-reviews``: the deployment (or ``report``) and the parameters.
+
+    The same parameters give the same key (a re-run replaces its own report, never another's); an over-long
+    key is cut and ends in a hash of the whole, so two long ones still differ.
+    """
+    parts = [made_by or "report", week or "latest", f"{weeks}w", lang]
+    for name, values in filters.describe().items():
+        parts += [name, *sorted(values)]
+    key = slugify("-".join(parts), lowercase=True)  # artifact keys: lowercase letters, digits and dashes
+    if len(key) > MAX_KEY:
+        key = f"{key[: MAX_KEY - 11].rstrip('-')}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+    return key
+
+
 @task(cache_policy=NO_CACHE)
 def write(path: Path, text: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,14 +94,16 @@ def report(
     out_dir: str | None = None,
     html_name: str = "report.html",
     md_name: str = "summary.md",
+    key: str | None = None,
 ) -> dict:
     """Report the week containing ``week`` (default: the latest) against the ``weeks`` before it.
 
-    Writes ``report.html`` and ``summary.md`` into ``out_dir`` (default: ``reports/`` beside the database) and
-    publishes the Markdown as the Prefect artifact ``pain-point-summary`` (the key the summary always had).
+    Writes ``report.html`` and ``summary.md`` and publishes the Markdown as a Prefect artifact. ``key`` names
+    both the artifact and, unless ``out_dir`` is given, the folder ``reports/<key>/`` beside the database;
+    by default it says which deployment and parameters made the report (``report_key``), so an ad-hoc report
+    never replaces the nightly's (``pain-point-summary`` in ``reports/``) or another ad-hoc one.
     """
     filters = Filters(*(tuple(v or ()) for v in (sources, channels, products, languages)))
-    out = Path(out_dir) if out_dir else Path(db).parent / "reports"
     try:
         r = build(db, taxonomy, model, week, weeks, filters, lang)
         md, html, week_start = render_markdown(r), render_html(r), f"{r.period.week_start:%Y-%m-%d}"
@@ -88,10 +113,12 @@ def report(
             f"<!DOCTYPE html><meta charset='utf-8'><title>Pain-point report</title><p>{escape(str(e))}.</p>"
         )
         week_start = None
+    key = key or report_key(week_start or week, weeks, filters, lang, deployment.name)
+    out = Path(out_dir) if out_dir else Path(db).parent / "reports" / key
     html_path = write(out / html_name, html)
     md_path = write(out / md_name, md)
-    create_markdown_artifact(markdown=md, key="pain-point-summary", description="vocmine pain-point report")
-    return {"week": week_start, "html": html_path, "md": md_path}
+    create_markdown_artifact(markdown=md, key=key, description="vocmine pain-point report")
+    return {"week": week_start, "html": html_path, "md": md_path, "key": key}
 
 
 if __name__ == "__main__":

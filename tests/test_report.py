@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -274,10 +275,59 @@ def test_cli_report_writes_html_and_markdown(sample_run, tmp_path):
 def test_report_flow_writes_files_and_artifact(sample_run, tmp_path):
     from vocmine.flows.report import report as report_flow
 
-    done = report_flow(db=str(sample_run.db), week="2026-10-12", lang="ru", out_dir=str(tmp_path))
+    done = report_flow(db=str(sample_run.db), week="2026-10-14", lang="ru", out_dir=str(tmp_path))
     assert done["week"] == "2026-10-12"
+    assert done["key"] == "report-2026-10-12-8w-ru"  # the week it reports, not the day asked for
     assert (tmp_path / "report.html").stat().st_size > 100_000
     assert "Болевые точки" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+
+
+def test_report_keys_say_what_made_the_report():
+    from vocmine.flows.report import NIGHTLY_KEY, report_key
+
+    plain = report_key("2026-10-12", 8, Filters(), "en")
+    assert plain == "report-2026-10-12-8w-en" != NIGHTLY_KEY
+    assert report_key("2026-10-12", 8, Filters(), "en", made_by="weekly") == "weekly-2026-10-12-8w-en"
+    filtered = report_key(None, 4, Filters(sources=("reviews",), products=("Доставка", "app")), "ru")
+    assert filtered == "report-latest-4w-ru-sources-reviews-products-app-dostavka"
+    assert re.fullmatch(r"[a-z0-9-]+", filtered)  # what Prefect accepts as an artifact key
+    many = [
+        report_key(None, 8, Filters(sources=tuple(f"source-{i}-{j}" for i in range(30))), "en")
+        for j in (1, 2)
+    ]
+    assert all(len(k) <= 96 for k in many) and many[0] != many[1]
+
+
+def test_ad_hoc_reports_get_their_own_key_and_folder(prefect_harness, tmp_path):
+    """Two ad-hoc reports of different parameters, and the nightly's reports/, are three places, three keys."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+
+    from vocmine.flows.report import NIGHTLY_KEY
+    from vocmine.flows.report import report as report_flow
+
+    db = tmp_path / "v.duckdb"
+    store = Store(db)
+    store.migrate()
+    store.publish_snapshot()  # an empty store: the report says there is no data, and is still written
+    nightly = report_flow(db=str(db), key=NIGHTLY_KEY, out_dir=str(tmp_path / "reports"))
+    en = report_flow(db=str(db))
+    ru = report_flow(db=str(db), lang="ru", sources=["reviews"])
+    assert [d["key"] for d in (nightly, en, ru)] == [
+        NIGHTLY_KEY,
+        "report-latest-8w-en",
+        "report-latest-8w-ru-sources-reviews",
+    ]
+    assert Path(nightly["html"]) == tmp_path / "reports" / "report.html"
+    assert Path(en["html"]) == tmp_path / "reports" / "report-latest-8w-en" / "report.html"
+    assert Path(ru["md"]) == tmp_path / "reports" / "report-latest-8w-ru-sources-reviews" / "summary.md"
+    assert all(Path(d[f]).exists() for d in (nightly, en, ru) for f in ("html", "md"))
+
+    with get_client(sync_client=True) as client:
+        for d in (nightly, en, ru):
+            flt = ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=[d["key"]]))
+            (art,) = client.read_latest_artifacts(artifact_filter=flt)
+            assert art.data == Path(d["md"]).read_text(encoding="utf-8")
 
 
 def test_themes_past_the_clustering_limit_keep_the_clusters():

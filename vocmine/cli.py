@@ -207,6 +207,36 @@ def run(
 
 
 @app.command()
+def serve(
+    sources: Annotated[
+        Path | None,
+        typer.Option(help="Sources YAML of the nightly run (default: prefect.yaml's, the samples)."),
+    ] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="DuckDB file (default: prefect.yaml's).", envvar="VOCMINE_DB")
+    ] = None,
+    model: Annotated[Path | None, typer.Option(help="Model folder (default: prefect.yaml's).")] = None,
+    taxonomy: TaxOpt = None,
+    cron: Annotated[str | None, typer.Option(help="The nightly's cron instead of prefect.yaml's.")] = None,
+    timezone: Annotated[str | None, typer.Option(help="Timezone of --cron, e.g. Europe/Moscow.")] = None,
+    interval: Annotated[
+        float | None, typer.Option(min=1, help="Run the nightly every N seconds instead (to try it out).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address of the Prefect server started here.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the Prefect server started here.")] = 4200,
+) -> None:
+    """Schedule and run prefect.yaml's deployments on this machine until Ctrl-C (no work pool, no worker).
+
+    Starts a Prefect server on --host/--port (its data in PREFECT_HOME) unless PREFECT_API_URL is set.
+    """
+    from vocmine.serve import Overrides
+    from vocmine.serve import serve as serve_deployments
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    serve_deployments(Overrides(sources, db, model, taxonomy, cron, timezone, interval), host=host, port=port)
+
+
+@app.command()
 def reprocess(
     date_from: Annotated[
         str | None, typer.Option("--from", help="Start date (inclusive), e.g. 2026-10-01.")
