@@ -118,9 +118,9 @@ def nightly(
         # one held write connection for the run's batches: no open + checkpoint per batch (bench/README.md)
         with runners.model_runner(task_runner, dask_workers) as runner, store.writing():
             unreadable: dict[str, str] = {}  # input -> why it could not be read
-            read_any = False
+            fine: set[str] = set()  # sources that read something, or had nothing new (unchanged files)
             for source in declared:
-                latest = None
+                latest, failed = None, False
                 with tqdm(desc=source.name, unit="rec", disable=not progress) as bar:
                     intake = jobs.iter_intake(store, source, force=force, chunk_size=chunk_size)
                     for item in timer.iterate(intake, "ingest"):
@@ -129,10 +129,11 @@ def nightly(
                             continue
                         timer.add("ingest", 0.0, item.n_read)
                         if item.unreadable:
+                            failed = True
                             why = item.quarantined[0].reason
                             unreadable[item.path] = why if item.path in why else f"{item.path}: {why}"
                         else:
-                            read_any = True
+                            fine.add(source.name)
                         if runner is None:
                             for docs in jobs.batches(item.documents, batch_size):
                                 timer.merge(
@@ -156,9 +157,11 @@ def nightly(
                         record_chunk(store, item, run_id)
                         bar.update(item.n_read - len(item.documents))  # duplicates and quarantined
                         latest = max((t for t in (latest, item.max_created_at) if t), default=None)
+                if not failed:
+                    fine.add(source.name)  # nothing new (unchanged files, an empty folder) is no failure
                 store.set_watermark(source.name, source.kind, source.location, latest, run_id)
-            if unreadable and not read_any:
-                # every input that had something for this run failed: red, not a green night with 0 rows
+            if unreadable and not fine:
+                # every source's input is missing or unreadable: red, not a green night with 0 rows
                 raise _nothing_read(unreadable, sources)
         store.publish_run(run_id, vm.version)
         run = store.finish_run(run_id, "completed")

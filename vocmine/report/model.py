@@ -211,9 +211,8 @@ def _num(v) -> float | None:
 
 def _check_week(con, monday: date) -> None:
     """A week asked for that has no documents: an error naming the weeks that have, not a report of dashes."""
-    have = [
-        pd.Timestamp(w).date() for (w,) in con.execute(f"SELECT DISTINCT week FROM v_documents WHERE {q.F}")
-    ]
+    rows = con.execute(f"SELECT DISTINCT week FROM v_documents WHERE {q.F}").fetchall()
+    have = [pd.Timestamp(w).date() for (w,) in rows]
     if monday in have:
         return
     have.sort()
