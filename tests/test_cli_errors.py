@@ -287,3 +287,11 @@ def test_nothing_new_is_green_but_a_failed_report_is_red(tmp_path, prefect_harne
         tmp_path, "reviews", "The courier was late.", "Great app.", "Payment failed twice.", "Slow site."
     )
     _fails(["run", "--sources", str(src), "--db", str(db)], 4, "the report failed", "vocmine report --db")
+
+
+def test_quarantine_retry_with_a_bad_sources_file_creates_nothing(tmp_path):
+    db = tmp_path / "v.duckdb"
+    _fails(
+        ["quarantine", "retry", "--sources", str(tmp_path / "s.yaml"), "--db", str(db)], 2, "does not exist"
+    )
+    assert not db.exists()

@@ -559,6 +559,9 @@ def quarantine_retry(
     taxonomy: TaxOpt = None,
 ) -> None:
     """Re-read the files behind open quarantine rows with the current config; resolved rows are closed."""
+    from vocmine.ingest.config import load_sources
+
+    load_sources(sources)  # as in `run`: a bad sources file is one line, before Prefect starts
     _quiet_prefect()
     from flows.quarantine import retry_quarantine
 
