@@ -295,3 +295,30 @@ def test_quarantine_retry_with_a_bad_sources_file_creates_nothing(tmp_path):
         ["quarantine", "retry", "--sources", str(tmp_path / "s.yaml"), "--db", str(db)], 2, "does not exist"
     )
     assert not db.exists()
+
+
+@pytest.mark.slow
+def test_the_cli_shows_no_prefect_traceback_for_a_failed_run(tmp_path):
+    """In a real process (its own temporary Prefect server): Prefect's console keeps its line, not the traceback."""
+    import subprocess
+    import sys
+
+    src = _sources(tmp_path, "reviews")
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vocmine.cli",
+            "run",
+            "--sources",
+            str(src),
+            "--db",
+            str(tmp_path / "v.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 4, res.stderr
+    assert "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.rstrip().splitlines()[-2].startswith("error: nothing was read"), res.stderr

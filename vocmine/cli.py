@@ -112,7 +112,8 @@ class _NoTraceback(logging.Filter):
 
 def _console_without_tracebacks() -> None:
     """Prefect's console lines stay, its tracebacks go: the CLI ends a failure with one explained line."""
-    from prefect.logging.handlers import PrefectConsoleHandler  # (importing prefect sets its logging up)
+    import prefect.main  # noqa: F401  (sets Prefect's logging up, as importing a flow would)
+    from prefect.logging.handlers import PrefectConsoleHandler
 
     loggers = [logging.getLogger(), *(v for v in logging.root.manager.loggerDict.values())]
     for lg in loggers:
