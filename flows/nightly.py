@@ -9,6 +9,7 @@ from prefect.cache_policies import NO_CACHE
 from tqdm import tqdm
 
 from vocmine import jobs, runners, settings
+from vocmine.errors import RunFailed
 from vocmine.flows.report import NIGHTLY_KEY
 from vocmine.flows.report import report as report_flow
 from vocmine.ingest.config import load_sources
@@ -78,6 +79,15 @@ def summarise(store: Store, model_dir: str, taxonomy: str | None, out_dir: str) 
     return Path(done["md"]).read_text(encoding="utf-8")
 
 
+def _nothing_read(unreadable: dict[str, str], sources: str) -> RunFailed:
+    shown = "; ".join(list(unreadable.values())[:3])
+    more = f"; and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+    return RunFailed(
+        f"nothing was read: every input is missing or unreadable: {shown}{more}",
+        f"fix the locations in {sources} or the files (`vocmine quarantine list`), then run again",
+    )
+
+
 @flow(name="nightly", log_prints=True)
 def nightly(
     sources: str = str(settings.SAMPLES_DIR / "sources.yaml"),
@@ -100,6 +110,7 @@ def nightly(
     workers, and this process looks up stored embeddings and writes every batch, in order.
     """
     check_kinds(pii)  # an unknown PII kind fails here, before anything is read
+    declared = load_sources(sources)  # so does a bad sources file: before the database is created
     timer = StageTimer()
     store = prepare_store(db)
     vm = load_model(model, taxonomy)
@@ -109,8 +120,10 @@ def nightly(
     try:
         # one held write connection for the run's batches: no open + checkpoint per batch (bench/README.md)
         with runners.model_runner(task_runner, dask_workers) as runner, store.writing():
-            for source in load_sources(sources):
-                latest = None
+            unreadable: dict[str, str] = {}  # input -> why it could not be read
+            fine: set[str] = set()  # sources that read something, or had nothing new (unchanged files)
+            for source in declared:
+                latest, failed = None, False
                 with tqdm(desc=source.name, unit="rec", disable=not progress) as bar:
                     intake = jobs.iter_intake(store, source, force=force, chunk_size=chunk_size)
                     for item in timer.iterate(intake, "ingest"):
@@ -118,6 +131,12 @@ def nightly(
                             mark_file_read(store, item, run_id)
                             continue
                         timer.add("ingest", 0.0, item.n_read)
+                        if item.unreadable:
+                            failed = True
+                            why = item.quarantined[0].reason
+                            unreadable[item.path] = why if item.path in why else f"{item.path}: {why}"
+                        else:
+                            fine.add(source.name)
                         if runner is None:
                             for docs in jobs.batches(item.documents, batch_size):
                                 timer.merge(
@@ -141,7 +160,12 @@ def nightly(
                         record_chunk(store, item, run_id, pii)
                         bar.update(item.n_read - len(item.documents))  # duplicates and quarantined
                         latest = max((t for t in (latest, item.max_created_at) if t), default=None)
+                if not failed:
+                    fine.add(source.name)  # nothing new (unchanged files, an empty folder) is no failure
                 store.set_watermark(source.name, source.kind, source.location, latest, run_id)
+            if unreadable and not fine:
+                # every source's input is missing or unreadable: red, not a green night with 0 rows
+                raise _nothing_read(unreadable, sources)
         store.publish_run(run_id, vm.version)
         run = store.finish_run(run_id, "completed")
     except BaseException as e:
@@ -158,7 +182,15 @@ def nightly(
             if run["n_stored"] or run["n_updated"] or not store.search_indexed_at():
                 refresh_search(store)
             publish_snapshot(store)
-            summary = summarise(store, model, taxonomy, str(reports))
+            try:
+                summary = summarise(store, model, taxonomy, str(reports))
+            except Exception as e:
+                reason = (str(e).splitlines() or [""])[0]
+                raise RunFailed(
+                    f"run {run_id} stored and published its data, but the report failed: "
+                    f"{type(e).__name__}: {reason}",
+                    f"`vocmine report --db {db}` makes it again; --debug shows the traceback",
+                ) from e
     print(summary)
     stages = timer.as_dict()
     print(f"stage seconds: {stages}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from prefect import flow
 
 from vocmine import settings
+from vocmine.errors import InputError
 from vocmine.flows.nightly import nightly
+from vocmine.ingest.config import load_sources
 from vocmine.store.db import Store
 
 
@@ -18,7 +20,10 @@ def retry_quarantine(
     taxonomy: str | None = None,
 ) -> dict:
     """Forget the fingerprints of files with open quarantine rows, run the nightly flow, close what now passes."""
+    load_sources(sources)  # a bad sources file fails before anything is touched
     store = Store(db)
+    if not store.path.exists():  # nothing can be quarantined in a database that does not exist
+        raise InputError(f"no vocmine database at {db}", "give --db, or run `vocmine run` first")
     store.migrate()
     paths = store.open_quarantine_files(only)
     store.forget_files(paths)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from html import escape
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from prefect.utilities.slugify import slugify
 from vocmine import settings
 from vocmine.report.html import render_html
 from vocmine.report.markdown import render_markdown
-from vocmine.report.model import NoData, Report, build_report
+from vocmine.report.model import NoData, Report, build_report, parse_week
 from vocmine.report.queries import Filters
 from vocmine.store.db import Store
 from vocmine.taxonomy import Taxonomy
@@ -43,7 +42,7 @@ def build(
     return build_report(
         Store(db).reader(),
         _taxonomy(taxonomy, model),
-        week=date.fromisoformat(week) if week else None,
+        week=parse_week(week) if week else None,
         weeks=weeks,
         filters=filters,
         lang=lang,
@@ -108,6 +107,8 @@ def report(
         r = build(db, taxonomy, model, week, weeks, filters, lang)
         md, html, week_start = render_markdown(r), render_html(r), f"{r.period.week_start:%Y-%m-%d}"
     except NoData as e:
+        if week:  # a week asked for that holds nothing: fail, not overwrite the last report with an empty one
+            raise
         md = f"# Pain-point report\n\n{e}."
         html = (
             f"<!DOCTYPE html><meta charset='utf-8'><title>Pain-point report</title><p>{escape(str(e))}.</p>"

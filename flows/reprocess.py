@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from vocmine import jobs, runners, settings
+from vocmine.errors import InputError, UsageError
 from vocmine.nlp.model import load_model
 from vocmine.pipeline import Analyzer
 from vocmine.records import AnalysisBatch
@@ -42,6 +46,32 @@ def publish_snapshot(store: Store) -> str:
     return str(store.publish_snapshot())
 
 
+def check_selection(
+    store: Store,
+    date_from: str | None,
+    date_to: str | None,
+    sources: Sequence[str] | None,
+    languages: Sequence[str] | None,
+) -> None:
+    """Refuse a selection that names what is not stored, rather than re-analysing 0 documents."""
+    for flag, value in (("--from", date_from), ("--to", date_to)):
+        if value:
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise UsageError(f"{flag} {value!r} is not a date", "write it YYYY-MM-DD") from None
+    for flag, column, asked in (("--source", "source", sources), ("--language", "lang", languages)):
+        if not asked:
+            continue
+        known = list(store.query(f"SELECT DISTINCT {column} FROM documents ORDER BY 1")[column].dropna())
+        unknown = [v for v in asked if v not in known]
+        if unknown:
+            raise UsageError(
+                f"no stored documents with {flag} {', '.join(unknown)}",
+                f"stored: {', '.join(known)}" if known else "the database holds no documents yet",
+            )
+
+
 @flow(name="reprocess", log_prints=True)
 def reprocess(
     date_from: str | None = None,
@@ -70,7 +100,10 @@ def reprocess(
     """
     logger = get_run_logger()
     store = Store(db)
+    if not store.path.exists():  # reprocessing never creates a database
+        raise InputError(f"no vocmine database at {db}", "give --db, or run `vocmine run` first")
     store.migrate()
+    check_selection(store, date_from, date_to, sources, languages)  # before the model is loaded
     vm = load_model(model, taxonomy)
     params = {
         "date_from": date_from,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from vocmine.errors import InputError, UsageError
 from vocmine.jobs import batches
 from vocmine.nlp.model import VocModel
 from vocmine.pipeline import Analyzer
@@ -17,21 +18,42 @@ SPAN = {"start_char": "start", "end_char": "end"}  # the output's names for char
 OUTPUT_COLUMNS = ["language", "sentiment", "sentiment_score", "touchpoints", "pain_points", "segments"]
 
 
-def read_table(path: Path) -> pd.DataFrame:
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
+
+
+def check_suffix(path: Path, role: str) -> str:
+    """The table format of ``path`` from its extension; anything else is refused (not written as CSV)."""
     suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        return pd.read_json(path, lines=True, dtype=False)
-    if suffix in (".csv", ".tsv"):
+    if suffix not in TABLE_SUFFIXES:
+        raise UsageError(
+            f"{role} {path} has the extension {suffix or '(none)'!r}", "use a .csv, .tsv or .jsonl file"
+        )
+    return suffix
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV/TSV (every value a string) or JSONL file; a missing or malformed one is an ``InputError``."""
+    suffix = check_suffix(path, "input")
+    if not path.is_file():
+        raise InputError(f"input {path} does not exist", "check the path")
+    try:
+        if suffix == ".jsonl":
+            return pd.read_json(path, lines=True, dtype=False)
         return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
-    raise ValueError(f"{path}: expected .csv, .tsv or .jsonl")
+    except UnicodeDecodeError as e:
+        raise InputError(f"input {path} is not UTF-8 text: {e.reason} at byte {e.start}") from None
+    except (ValueError, pd.errors.ParserError) as e:  # pandas' message names the line
+        reason = " ".join(str(e).split())
+        raise InputError(f"input {path} is not valid {suffix[1:].upper()}: {reason}") from None
 
 
 def write_table(df: pd.DataFrame, path: Path) -> None:
+    suffix = check_suffix(path, "output")
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".jsonl":
+    if suffix == ".jsonl":
         df.to_json(path, orient="records", lines=True, force_ascii=False)
     else:
-        df.to_csv(path, index=False)
+        df.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
 
 
 def _by_doc(rows: list[dict]) -> dict[str, list[dict]]:

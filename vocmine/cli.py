@@ -3,16 +3,61 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
-from vocmine import settings
+from vocmine import errors, settings
+
+DEBUG = "vocmine.debug"  # ctx.meta key: show tracebacks
+_options_seen = {"debug": False}  # the same for code without the context (the Prefect log filter)
+
+
+def explain(e: Exception) -> tuple[int, list[str]]:
+    """The exit code and the one or two lines an operator reads for an error (README "Exit codes")."""
+    from pydantic import ValidationError
+
+    if isinstance(e, errors.VocmineError):
+        return e.exit_code, [f"error: {e.message}"] + ([f"hint: {e.hint}"] if e.hint else [])
+    if isinstance(e, ValidationError):
+        return errors.USAGE, [f"error: {errors.describe_validation(e)}"]
+    if isinstance(e, OSError) and e.filename:  # a missing or unreadable file or folder
+        return errors.INPUT, [f"error: {e.filename}: {e.strerror or e}"]
+    if isinstance(e, FileNotFoundError | NotADirectoryError | IsADirectoryError | PermissionError):
+        return errors.INPUT, [f"error: {e}"]
+    first = (str(e).splitlines() or [""])[0]
+    return errors.UNEXPECTED, [
+        f"error: unexpected {type(e).__name__}: {first}",
+        "hint: run it again with --debug for the traceback (and report it if it is a bug)",
+    ]
+
+
+class _Group(TyperGroup):
+    """Every command's errors end in ``explain``'s lines and exit code; the traceback only with --debug."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.exceptions.TyperException, typer.Exit, typer.Abort):  # usage errors, exits: click's way
+            raise
+        except Exception as e:
+            if ctx.meta.get(DEBUG):
+                raise
+            code, lines = explain(e)
+            for line in lines:
+                typer.echo(line, err=True)
+            raise typer.Exit(code) from None
+
 
 app = typer.Typer(
-    help="vocmine: voice-of-customer mining for Russian and English feedback.", no_args_is_help=True
+    cls=_Group,
+    help="vocmine: voice-of-customer mining for Russian and English feedback.",
+    no_args_is_help=True,
 )
 
 
@@ -25,13 +70,18 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _main(
+def _options(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar="VOCMINE_DEBUG", help="Show full tracebacks on errors.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
     """vocmine: voice-of-customer mining for Russian and English feedback."""
+    ctx.meta[DEBUG] = _options_seen["debug"] = debug
 
 
 DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB file.", envvar="VOCMINE_DB")]
@@ -61,6 +111,29 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # the temporary server's first start migrates its database: Prefect's 20 s can pass on a busy 2-core machine
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if not _options_seen["debug"]:
+        _console_without_tracebacks()
+
+
+class _NoTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        # the console handler runs after Prefect's API handler: the Prefect UI keeps the traceback
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _console_without_tracebacks() -> None:
+    """Prefect's console lines stay, its tracebacks go: the CLI ends a failure with one explained line."""
+    import prefect.main  # noqa: F401  (sets Prefect's logging up, as importing a flow would)
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(v for v in logging.root.manager.loggerDict.values())]
+    for lg in loggers:
+        for h in getattr(lg, "handlers", ()):
+            if isinstance(h, PrefectConsoleHandler) and not any(
+                isinstance(f, _NoTraceback) for f in h.filters
+            ):
+                h.addFilter(_NoTraceback())
 
 
 @app.command()
@@ -181,6 +254,9 @@ def run(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Run the nightly flow once: ingest what is new, analyse, store, print the summary."""
+    from vocmine.ingest.config import load_sources
+
+    load_sources(sources)  # a bad sources file: one line, before a Prefect server or a database is started
     _quiet_prefect()
     from vocmine.flows.nightly import nightly
 
@@ -290,7 +366,10 @@ def report(
     db: DbOpt = settings.DEFAULT_DB,
     taxonomy: TaxOpt = None,
     week: Annotated[
-        str | None, typer.Option(help="Any day of the week to report, YYYY-MM-DD (default: the latest week).")
+        str | None,
+        typer.Option(
+            help="Any day of the week to report, YYYY-MM-DD, or YYYY-Www (default: the latest week)."
+        ),
     ] = None,
     weeks: Annotated[int, typer.Option(help="Weeks before it to compare with.")] = 8,
     source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable).")] = None,
@@ -302,30 +381,26 @@ def report(
     md: Annotated[Path | None, typer.Option(help="Write the Markdown report here.")] = None,
 ) -> None:
     """Print the pain-point report (Markdown) of a week against the weeks before; optionally write HTML/Markdown."""
-    from datetime import date
-
     from vocmine.report.html import render_html
     from vocmine.report.i18n import LANGS
     from vocmine.report.markdown import render_markdown
-    from vocmine.report.model import NoData, build_report
+    from vocmine.report.model import build_report, parse_week
     from vocmine.report.queries import Filters
     from vocmine.store.db import Store
     from vocmine.taxonomy import Taxonomy
 
     if lang not in LANGS:
         raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}")
-    try:
-        r = build_report(
-            Store(db).reader(),
-            Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY),
-            week=date.fromisoformat(week) if week else None,
-            weeks=weeks,
-            filters=Filters(*(tuple(v or ()) for v in (source, channel, product, language))),
-            lang=lang,
-        )
-    except (NoData, FileNotFoundError) as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from None
+    monday = parse_week(week) if week else None
+    # NoData (nothing stored, or not in that week) and a missing database: exit 3 (README "Exit codes")
+    r = build_report(
+        Store(db).reader(),
+        Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY),
+        week=monday,
+        weeks=weeks,
+        filters=Filters(*(tuple(v or ()) for v in (source, channel, product, language))),
+        lang=lang,
+    )
     text = render_markdown(r)
     for path, content in ((md, text), (html, render_html(r) if html else "")):
         if path:
@@ -334,13 +409,19 @@ def report(
     typer.echo(text)
 
 
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
 @app.command()
 def query(
     sql: Annotated[
         str, typer.Argument(help="SQL to run read-only, e.g. 'SELECT * FROM v_pain_points LIMIT 5'.")
     ],
     db: DbOpt = settings.DEFAULT_DB,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = "table",
 ) -> None:
     """Run one read statement against the last published snapshot; it reads the database and nothing else.
 
@@ -371,10 +452,16 @@ def _fail(e: Exception) -> NoReturn:
 
 
 def _print_frame(df) -> None:
+    """A table for people: NULL printed as NULL (not NaN/None/NaT), no rows as the header and "(0 rows)"."""
     import pandas as pd
 
+    if df.empty:
+        typer.echo("  ".join(map(str, df.columns)))
+        typer.echo("(0 rows)")
+        return
+    shown = df.astype(object).where(df.notna(), "NULL")
     with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
-        typer.echo(df.to_string(index=False))
+        typer.echo(shown.to_string(index=False))
 
 
 @app.command()
@@ -424,22 +511,24 @@ def export(
 @app.command()
 def classify(
     input: Annotated[Path, typer.Argument(help="CSV, TSV or JSONL file with a text column.")],
-    output: Annotated[Path, typer.Argument(help="Output file (.csv or .jsonl).")],
+    output: Annotated[Path, typer.Argument(help="Output file (.csv, .tsv or .jsonl).")],
     text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
     model: ModelOpt = settings.DEFAULT_MODEL_DIR,
     taxonomy: TaxOpt = None,
 ) -> None:
     """Score any export: writes the input rows plus language, sentiment, touchpoints and pain points."""
-    from vocmine.classify import classify_frame, read_table, write_table
+    from vocmine.classify import check_suffix, classify_frame, read_table, write_table
     from vocmine.nlp.model import VocModel
 
+    check_suffix(output, "output")  # a wrong input or output fails here, before the model is loaded
     df = read_table(input)
+    if text_column not in df.columns:
+        raise errors.UsageError(
+            f"{input} has no column {text_column!r}; its columns: {', '.join(map(str, df.columns))}",
+            "name the text column with --text-column",
+        )
     vm = VocModel.from_pretrained(model, taxonomy)
-    try:
-        res = classify_frame(df, vm, text_column=text_column, progress=True)
-    except ValueError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from None
+    res = classify_frame(df, vm, text_column=text_column, progress=True)
     write_table(res, output)
     typer.echo(f"{len(res)} rows scored with {vm.version} → {output}")
 
@@ -521,6 +610,9 @@ def quarantine_retry(
     taxonomy: TaxOpt = None,
 ) -> None:
     """Re-read the files behind open quarantine rows with the current config; resolved rows are closed."""
+    from vocmine.ingest.config import load_sources
+
+    load_sources(sources)  # as in `run`: a bad sources file is one line, before Prefect starts
     _quiet_prefect()
     from vocmine.flows.quarantine import retry_quarantine
 

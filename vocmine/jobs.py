@@ -33,6 +33,7 @@ class Chunk:
     documents: list[Document] = field(default_factory=list)
     n_read: int = 0
     n_duplicates: int = 0
+    unreadable: bool = False  # the location is missing or the file as a whole could not be read
 
     @property
     def max_created_at(self) -> datetime | None:
@@ -70,7 +71,9 @@ def iter_intake(
     try:
         paths = source_files(src)
     except SourceError as e:  # a missing location must not stop the other sources
-        yield Chunk(src.name, src.location, [Quarantined(src.name, src.location, "", str(e))])
+        yield Chunk(
+            src.name, src.location, [Quarantined(src.name, src.location, "", str(e))], unreadable=True
+        )
         return
     for path in paths:
         sha = sha256_file(path)
@@ -86,7 +89,9 @@ def iter_intake(
             # The file as a whole is unreadable (or became so part-way: whole chunks before stay stored).
             # It is quarantined once and marked read; `vocmine quarantine retry` re-reads it after a fix.
             reason = f"file could not be read: {e}"
-            yield Chunk(src.name, str(path), [Quarantined(src.name, path.name, "", reason)], n_read=1)
+            yield Chunk(
+                src.name, str(path), [Quarantined(src.name, path.name, "", reason)], n_read=1, unreadable=True
+            )
         yield FileRead(src.name, str(path), sha, path.stat().st_size, encoding)
 
 

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from vocmine.errors import UsageError, describe_validation
+
 CANONICAL_FIELDS = (
     "id",
     "timestamp",
@@ -27,8 +29,8 @@ CANONICAL_FIELDS = (
 )
 
 
-class SourceError(ValueError):
-    """A source declaration or source file that cannot be used, with the reason."""
+class SourceError(UsageError):
+    """A source declaration or source file that cannot be used, with the reason (a ``ValueError``)."""
 
 
 class SourceConfig(BaseModel):
@@ -125,11 +127,23 @@ class SourcesFile(BaseModel):
 def load_sources(path: str | Path) -> list[SourceConfig]:
     """Read a sources YAML; relative locations are resolved against the file's folder."""
     path = Path(path)
+    hint = 'see README "Sources" and data/samples/sources.yaml'
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise SourceError(f"sources file {path} {what}", "give the YAML file's path with --sources")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError) as e:
+        raise SourceError(f"sources file {path} cannot be read: {e}") from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise SourceError(f"sources file {path} is not valid YAML{where}: {problem}", hint) from e
+    try:
         parsed = SourcesFile.model_validate(raw)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as e:
-        raise SourceError(f"{path}: {e}") from e
+    except ValidationError as e:
+        raise SourceError(f"sources file {path}: {describe_validation(e, 'the file')}", hint) from e
     names = [s.name for s in parsed.sources]
     if len(set(names)) != len(names):
         raise SourceError(f"{path}: duplicate source names in {names}")

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
+from vocmine.errors import InputError, UsageError
 from vocmine.report import queries as q
 from vocmine.report.queries import Filters, Period, Rules
 from vocmine.store.db import Store
@@ -19,8 +20,23 @@ from vocmine.taxonomy import Taxonomy
 CONTEXT_CHARS = 140  # of masked text shown either side of an evidence span
 
 
-class NoData(ValueError):
-    """Nothing stored to report on yet (a first run whose records were all quarantined, say)."""
+class NoData(InputError):
+    """Nothing stored to report on (yet, or in the week asked for): a ``ValueError`` with a hint."""
+
+
+def parse_week(value: str) -> date:
+    """A day of the week to report: ``2026-11-02`` (any day of it) or the ISO week ``2026-W45``."""
+    v = value.strip()
+    try:
+        if "-W" in v.upper():
+            year, wk = v.upper().split("-W")
+            return date.fromisocalendar(int(year), int(wk.split("-")[0]), 1)
+        return date.fromisoformat(v)
+    except ValueError:
+        raise UsageError(
+            f"--week {value!r} is not a date",
+            "write a day of the week as YYYY-MM-DD or the ISO week as YYYY-Www",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -193,6 +209,20 @@ def _num(v) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
 
+def _check_week(con, monday: date) -> None:
+    """A week asked for that has no documents: an error naming the weeks that have, not a report of dashes."""
+    rows = con.execute(f"SELECT DISTINCT week FROM v_documents WHERE {q.F}").fetchall()
+    have = [pd.Timestamp(w).date() for (w,) in rows]
+    if monday in have:
+        return
+    have.sort()
+    shown = ", ".join(f"{w:%Y-%m-%d}" for w in have[-12:])
+    raise NoData(
+        f"no documents in the week of {monday:%Y-%m-%d} for these filters",
+        f"weeks with data: {'…, ' if len(have) > 12 else ''}{shown}; give --week one of them",
+    )
+
+
 def build_report(
     store: Store,
     taxonomy: Taxonomy,
@@ -214,6 +244,8 @@ def build_report(
             raise NoData("the database holds no documents for these filters yet: nothing to report")
         monday = pd.Timestamp(week or last).date()
         monday = date.fromordinal(monday.toordinal() - monday.weekday())
+        if week is not None:
+            _check_week(con, monday)
         # never compare with weeks before the feedback starts: empty weeks would fake a rising trend
         history = max(0, min(weeks, (monday - first).days // 7))
         period = Period(monday, history, filters, rules)

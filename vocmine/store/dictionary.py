@@ -587,13 +587,14 @@ each (schemas `fts_main_search_ru`, `fts_main_search_en`). Use `vocmine search "
 
 `Store.migrate()` creates a new file at the current version or upgrades an older one step by step
 (`vocmine/store/migrations.py`), in one transaction; a file from a newer vocmine is refused.
-v1: initial schema. v2: `search_ru`, `search_en`, and these comments.
+
+{versions}
 """
 
 
 def render_markdown() -> str:
     """``docs/schema.md``: every view and table with column types (read from a fresh in-memory schema)."""
-    from vocmine.store.migrations import upgrade  # migrations imports this module
+    from vocmine.store.migrations import MIGRATIONS, upgrade  # migrations imports this module
     from vocmine.store.schema import SCHEMA_VERSION
 
     con = duckdb.connect()
@@ -606,7 +607,12 @@ def render_markdown() -> str:
         types.setdefault(table, {})[col] = typ
     con.close()
 
-    parts = [INTRO.format(version=SCHEMA_VERSION)]
+    # the steps' own docstrings: the list cannot fall behind the schema
+    steps = [
+        f"- v{i + 2}: {' '.join(m.__doc__.split()).replace('``', '`')}" for i, m in enumerate(MIGRATIONS)
+    ]
+    versions = "\n".join(["- v1: the initial schema (with these comments).", *steps])
+    parts = [INTRO.format(version=SCHEMA_VERSION, versions=versions)]
     for kind, title in (("view", "Analyst views"), ("table", "Tables")):
         parts.append(f"## {title}\n")
         for name, rel in RELATIONS.items():

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from vocmine import settings
+from vocmine.errors import InputError
 from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead, TouchpointParams
 from vocmine.taxonomy import Taxonomy
 from vocmine.train.corpora import category_id, read_corpus
@@ -201,7 +202,7 @@ def read_labels(path: Path) -> pd.DataFrame:
         )
     missing = {"text", "touchpoints"} - set(df.columns)
     if missing:
-        raise ValueError(
+        raise InputError(
             f"{path}: labels file needs columns text and touchpoints (missing: {', '.join(sorted(missing))})"
         )
 
@@ -230,8 +231,8 @@ def train_touchpoints(
     from vocmine.nlp.model import VocModel
     from vocmine.train.embcache import cached_encode
 
+    df = read_labels(labels)  # a missing or malformed labels file fails before the model loads
     model = VocModel.from_pretrained(model_dir, taxonomy)
-    df = read_labels(labels)
     emb = cached_encode(model.encoder, df["text"].tolist(), "touchpoints", progress=len(df) > 500)
     lemmas = [text_lemmas(t, lang) for t, lang in zip(df["text"], df["lang"], strict=True)]
     head = fit_head(model.touchpoints, emb, lemmas, df["touchpoints"].tolist(), cfg)
