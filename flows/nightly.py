@@ -115,28 +115,30 @@ def nightly(
                             mark_file_read(store, item, run_id)
                             continue
                         timer.add("ingest", 0.0, item.n_read)
-                        if runner is None:
-                            for docs in jobs.batches(item.documents, batch_size):
-                                timer.merge(
-                                    analyse_and_store(store, model, taxonomy, list(docs), run_id, pii).timer
+                        for generation in item.generations:  # replaced versions first (history)
+                            if runner is None:
+                                for docs in jobs.batches(generation, batch_size):
+                                    stored = analyse_and_store(
+                                        store, model, taxonomy, list(docs), run_id, pii
+                                    )
+                                    timer.merge(stored.timer)
+                                    bar.update(len(docs))
+                            else:
+                                analysed = runners.analyse_on(
+                                    runner,
+                                    jobs.batches(generation, batch_size),
+                                    model,
+                                    taxonomy,
+                                    vm,
+                                    store.lookup_encoder_outputs,
+                                    pii,
+                                    timer,
                                 )
-                                bar.update(len(docs))
-                        else:
-                            analysed = runners.analyse_on(
-                                runner,
-                                jobs.batches(item.documents, batch_size),
-                                model,
-                                taxonomy,
-                                vm,
-                                store.lookup_encoder_outputs,
-                                pii,
-                                timer,
-                            )
-                            for batch in analysed:
-                                timer.merge(store_batch(store, model, taxonomy, batch, run_id).timer)
-                                bar.update(len(batch))
+                                for batch in analysed:
+                                    timer.merge(store_batch(store, model, taxonomy, batch, run_id).timer)
+                                    bar.update(len(batch))
                         record_chunk(store, item, run_id)
-                        bar.update(item.n_read - len(item.documents))  # duplicates and quarantined
+                        bar.update(item.n_read - item.n_documents)  # duplicates and quarantined
                         latest = max((t for t in (latest, item.max_created_at) if t), default=None)
                 store.set_watermark(source.name, source.kind, source.location, latest, run_id)
         store.publish_run(run_id, vm.version)

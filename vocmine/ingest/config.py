@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +27,11 @@ CANONICAL_FIELDS = (
 )
 
 
+Role = Literal["customer", "agent", "bot"]
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhms])\s*$")
+_UNIT = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
 class SourceError(ValueError):
     """A source declaration or source file that cannot be used, with the reason."""
 
@@ -41,6 +48,23 @@ class SourceConfig(BaseModel):
     fields: dict[str, str] = Field(default_factory=dict)  # canonical field -> column in the source
     max_chars: int = 20_000  # longer texts are quarantined, not truncated silently
     timezone: str = "UTC"  # for timestamps without an offset
+    # timestamps later than now + max_future are quarantined (a clock or typing error, e.g. 2100-12-31)
+    max_future: timedelta = timedelta(days=2)
+    # transcript speaker labels and chat turn roles -> role, on top of (and overriding) the built-in map
+    roles: dict[str, Role] = Field(default_factory=dict)
+
+    @field_validator("max_future", mode="before")
+    @classmethod
+    def _short_duration(cls, v: object) -> object:
+        """``2d``, ``36h``, ``90m``, ``30s`` besides pydantic's own forms (ISO 8601 ``P2D``, seconds)."""
+        if isinstance(v, str) and (m := _DURATION.match(v)):
+            return timedelta(**{_UNIT[m.group(2)]: float(m.group(1))})
+        return v
+
+    @field_validator("roles")
+    @classmethod
+    def _lower_roles(cls, v: dict[str, str]) -> dict[str, str]:
+        return {" ".join(k.split()).lower(): r for k, r in v.items()}
 
     @field_validator("fields")
     @classmethod
