@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -75,6 +76,26 @@ def _state(con: duckdb.DuckDBPyConnection, ignore_run: str | None) -> tuple:
         [ignore_run],
     ).fetchall()
     return counts, runs, con.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
+
+
+_NO_SPACE = ("no space left on device", "file too large", "disk quota exceeded")
+
+
+def _write_failed(e: BaseException) -> bool:
+    """Whether DuckDB could not write the file or its WAL (full disk, quota, file size limit, I/O error)."""
+    msg = str(e).lower()
+    return isinstance(e, duckdb.IOException) or (
+        isinstance(e, duckdb.Error) and ("could not write" in msg or "failed to commit" in msg)
+    )
+
+
+def _disk_error(e: BaseException, path: Path) -> OSError:
+    msg = str(e)
+    if any(k in msg.lower() for k in _NO_SPACE):
+        return OSError(
+            errno.ENOSPC, f"no space left on device for {path} (nothing of this write was kept): {msg}"
+        )
+    return OSError(errno.EIO, f"could not write {path} (nothing of this write was kept): {msg}")
 
 
 def _arrow(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
@@ -255,15 +276,33 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        failed: BaseException | None = None
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            except BaseException as e:
+                with suppress(duckdb.Error):  # a COMMIT that failed has ended the transaction already
+                    con.execute("ROLLBACK")
+                if not _write_failed(e):
+                    raise
+                failed = e
+        if failed is not None:
+            # A commit the disk refused can stay applied in the connection's memory (a retry then reads
+            # "Duplicate key"): reopen from what the file and its WAL hold, and say what happened.
+            self._reopen_held()
+            raise _disk_error(failed, self.path) from failed
         self._recycle_held()
+
+    def _reopen_held(self) -> None:
+        held = self._held_entry(read_only=False)
+        if held is None:
+            return
+        with _held_lock, suppress(duckdb.Error):
+            held.con.close()
+        with _held_lock:
+            held.con, held.commits = self._open_held(), 0
 
     def _recycle_held(self) -> None:
         """Reopen the held connection every ``HELD_RECYCLE_COMMITS`` commits, when no cursor of it is open."""
