@@ -25,6 +25,9 @@ def prepare_store(db: str) -> Store:
     store.migrate()
     if fresh:  # readers get an empty snapshot, not the live file, during the very first run
         store.publish_snapshot()
+    repaired = store.repair()  # what a killed run left: runs still 'running', snapshot temporaries
+    if any(repaired.values()):
+        print(f"repaired what a killed run left: {repaired}")
     return store
 
 
@@ -149,12 +152,14 @@ def nightly(
     reports = Path(report_dir or Path(db).parent / "reports")
     with timer.stage("report"):
         changed = run["n_stored"] or run["n_updated"] or run["n_quarantined"]
-        if not changed and (reports / "summary.md").exists() and store.snapshot_is_current(run_id):
+        # a run killed before its refresh left the index behind the documents: this run catches it up
+        lags = store.search_index_lags()
+        if not (changed or lags) and (reports / "summary.md").exists() and store.snapshot_is_current(run_id):
             # nothing new: last run's snapshot and report stand (a re-run costs no copy of the file)
             summary = f"Nothing new since the last published run: {store.snapshot_path} and {reports} stand."
         else:
             # the index covers the documents' text: unchanged documents, unchanged index
-            if run["n_stored"] or run["n_updated"] or not store.search_indexed_at():
+            if lags or not store.search_indexed_at():
                 refresh_search(store)
             publish_snapshot(store)
             summary = summarise(store, model, taxonomy, str(reports))

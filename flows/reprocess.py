@@ -71,6 +71,7 @@ def reprocess(
     logger = get_run_logger()
     store = Store(db)
     store.migrate()
+    store.repair()  # runs a killed process left 'running', snapshot temporaries
     vm = load_model(model, taxonomy)
     params = {
         "date_from": date_from,
