@@ -222,9 +222,8 @@ def read_json(path: Path, encoding: str) -> Iterator[RawRecord]:
     if not isinstance(items, list):
         raise SourceError(f"{path}: expected a JSON array of records or an object with a 'records' array")
     for n, obj in enumerate(items):
-        try:
-            # ASCII escapes: a lone surrogate stays storable; one object per record keeps the line short
-            payload = json.dumps(obj, default=str)
+        try:  # (a lone surrogate in it is escaped by _json_record)
+            payload = json.dumps(obj, ensure_ascii=False, default=str)
         except RecursionError:
             payload = ""
         yield _json_record(f"{path.name}[{n}]", obj, payload)
