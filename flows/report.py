@@ -72,7 +72,7 @@ def report(
     html_name: str = "report.html",
     md_name: str = "summary.md",
 ) -> dict:
-    """Report the week containing ``week`` (default: the latest) against the ``weeks`` before it.
+    """Report the week containing ``week`` (default: the latest begun by today) against the ``weeks`` before it.
 
     Writes ``report.html`` and ``summary.md`` into ``out_dir`` (default: ``reports/`` beside the database) and
     publishes the Markdown as the Prefect artifact ``pain-point-summary`` (the key the summary always had).
