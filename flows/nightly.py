@@ -27,6 +27,9 @@ def prepare_store(db: str) -> Store:
     store.migrate()
     if fresh:  # readers get an empty snapshot, not the live file, during the very first run
         store.publish_snapshot()
+    repaired = store.repair()  # what a killed run left: runs still 'running', snapshot temporaries
+    if any(repaired.values()):
+        print(f"repaired what a killed run left: {repaired}")
     return store
 
 
@@ -137,28 +140,30 @@ def nightly(
                             unreadable[item.path] = why if item.path in why else f"{item.path}: {why}"
                         else:
                             fine.add(source.name)
-                        if runner is None:
-                            for docs in jobs.batches(item.documents, batch_size):
-                                timer.merge(
-                                    analyse_and_store(store, model, taxonomy, list(docs), run_id, pii).timer
+                        for generation in item.generations:  # replaced versions first (history)
+                            if runner is None:
+                                for docs in jobs.batches(generation, batch_size):
+                                    stored = analyse_and_store(
+                                        store, model, taxonomy, list(docs), run_id, pii
+                                    )
+                                    timer.merge(stored.timer)
+                                    bar.update(len(docs))
+                            else:
+                                analysed = runners.analyse_on(
+                                    runner,
+                                    jobs.batches(generation, batch_size),
+                                    model,
+                                    taxonomy,
+                                    vm,
+                                    store.lookup_encoder_outputs,
+                                    pii,
+                                    timer,
                                 )
-                                bar.update(len(docs))
-                        else:
-                            analysed = runners.analyse_on(
-                                runner,
-                                jobs.batches(item.documents, batch_size),
-                                model,
-                                taxonomy,
-                                vm,
-                                store.lookup_encoder_outputs,
-                                pii,
-                                timer,
-                            )
-                            for batch in analysed:
-                                timer.merge(store_batch(store, model, taxonomy, batch, run_id).timer)
-                                bar.update(len(batch))
+                                for batch in analysed:
+                                    timer.merge(store_batch(store, model, taxonomy, batch, run_id).timer)
+                                    bar.update(len(batch))
                         record_chunk(store, item, run_id, pii)
-                        bar.update(item.n_read - len(item.documents))  # duplicates and quarantined
+                        bar.update(item.n_read - item.n_documents)  # duplicates and quarantined
                         latest = max((t for t in (latest, item.max_created_at) if t), default=None)
                 if not failed:
                     fine.add(source.name)  # nothing new (unchanged files, an empty folder) is no failure
@@ -174,12 +179,14 @@ def nightly(
     reports = Path(report_dir or Path(db).parent / "reports")
     with timer.stage("report"):
         changed = run["n_stored"] or run["n_updated"] or run["n_quarantined"]
-        if not changed and (reports / "summary.md").exists() and store.snapshot_is_current(run_id):
+        # a run killed before its refresh left the index behind the documents: this run catches it up
+        lags = store.search_index_lags()
+        if not (changed or lags) and (reports / "summary.md").exists() and store.snapshot_is_current(run_id):
             # nothing new: last run's snapshot and report stand (a re-run costs no copy of the file)
             summary = f"Nothing new since the last published run: {store.snapshot_path} and {reports} stand."
         else:
             # the index covers the documents' text: unchanged documents, unchanged index
-            if run["n_stored"] or run["n_updated"] or not store.search_indexed_at():
+            if lags or not store.search_indexed_at():
                 refresh_search(store)
             publish_snapshot(store)
             try:

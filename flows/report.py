@@ -95,7 +95,7 @@ def report(
     md_name: str = "summary.md",
     key: str | None = None,
 ) -> dict:
-    """Report the week containing ``week`` (default: the latest) against the ``weeks`` before it.
+    """Report the week containing ``week`` (default: the latest begun by today) against the ``weeks`` before it.
 
     Writes ``report.html`` and ``summary.md`` and publishes the Markdown as a Prefect artifact. ``key`` names
     both the artifact and, unless ``out_dir`` is given, the folder ``reports/<key>/`` beside the database;

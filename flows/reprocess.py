@@ -104,6 +104,7 @@ def reprocess(
         raise InputError(f"no vocmine database at {db}", "give --db, or run `vocmine run` first")
     store.migrate()
     check_selection(store, date_from, date_to, sources, languages)  # before the model is loaded
+    store.repair()  # runs a killed process left 'running', snapshot temporaries
     vm = load_model(model, taxonomy)
     params = {
         "date_from": date_from,

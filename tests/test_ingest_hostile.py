@@ -28,8 +28,9 @@ def hostile(tmp_path_factory):
 
 
 def _intake(
-    store: Store, path: Path, chunk_size: int = 5000, **config
+    store: Store, path: Path, chunk_size: int = 5000, earlier: list[Document] | None = None, **config
 ) -> tuple[list[Document], list[Quarantined], int, list[FileRead]]:
+    """Documents, quarantined, duplicates, FileReads; the replaced versions go to ``earlier`` if given."""
     src = SourceConfig(
         name="r", kind="review", location=str(path), fields=FIELDS, max_chars=1_000_000, **config
     )
@@ -39,6 +40,8 @@ def _intake(
             docs += item.documents
             bad += item.quarantined
             dups += item.n_duplicates
+            if earlier is not None:
+                earlier += [d for g in item.earlier for d in g]
         else:
             done.append(item)
     return docs, bad, dups, done
@@ -49,8 +52,12 @@ def test_every_hostile_file(hostile, tmp_path):
     store = Store(tmp_path / "v.duckdb")
     store.migrate()
     for name, expect in expectations.items():
-        docs, bad, dups, done = _intake(store, folder / name, **expect.get("config", {}))
+        earlier: list[Document] = []
+        docs, bad, dups, done = _intake(store, folder / name, earlier=earlier, **expect.get("config", {}))
         assert len({d.doc_id for d in docs}) == expect["docs"], (name, [q.reason for q in bad])
+        assert len(earlier) == expect.get("earlier", 0), name
+        for loc in expect.get("locations", []):
+            assert loc in [q.location for q in bad], (name, [q.location for q in bad])
         reasons = " | ".join(q.reason for q in bad)
         for fragment in expect.get("quarantined", []):
             assert fragment in reasons, (name, reasons)
@@ -263,3 +270,142 @@ def test_property_any_bytes_in_any_format_are_quarantined_not_raised(tmp_path_fa
     assert sum(isinstance(i, FileRead) for i in items) == 1
     for chunk in (i for i in items if isinstance(i, Chunk)):
         assert all(q.reason for q in chunk.quarantined)
+
+
+def _transcript(tmp_path, body: str, **config) -> tuple[list[Document], list[Quarantined]]:
+    p = tmp_path / "chat-2026-10-14.txt"
+    p.write_text(body, encoding="utf-8")
+    items = list(
+        iter_intake(
+            Store(tmp_path / "v.duckdb"), SourceConfig(name="c", kind="chat", location=str(p), **config)
+        )
+    )
+    return [d for i in items if isinstance(i, Chunk) for d in i.documents], [
+        q for i in items if isinstance(i, Chunk) for q in i.quarantined
+    ]
+
+
+def test_transcript_agent_labels_are_not_customer_text(tmp_path):
+    docs, bad = _transcript(
+        tmp_path,
+        "[12:01] Клиент: Заказ не пришёл.\n"
+        "[12:02] Менеджер: Уточню у склада.\n"
+        "[12:03] Специалист: Заказ задержан, приносим извинения.\n"
+        "[12:04] Support agent: Anything else?\n"
+        "[12:05] Чат-бот: Оцените диалог.\n"
+        "[12:06] Клиент: Итог: жду третий день.\n"
+        "Итог: никто не помог.\n",  # a continuation shaped like a label: no [time], so it is the customer's
+    )
+    assert not bad, bad
+    (doc,) = docs
+    assert [t.role for t in doc.turns] == ["customer", "agent", "agent", "agent", "bot", "customer"]
+    assert doc.text == "Заказ не пришёл.\nИтог: жду третий день.\nИтог: никто не помог."
+
+
+def test_unknown_speaker_is_refused_until_mapped_in_the_source(tmp_path):
+    body = "[12:01] Клиент: Где заказ?\n[12:02] Куратор: Проверяю.\n[12:03] Клиент: Спасибо.\n"
+    docs, bad = _transcript(tmp_path, body)
+    assert not docs and "unknown speaker 'Куратор'" in bad[0].reason and bad[0].location.endswith(":2")
+    docs, bad = _transcript(tmp_path, body, roles={"Куратор": "agent"})
+    assert not bad and docs[0].text == "Где заказ?\nСпасибо."
+    # untimed transcripts: every "Label: text" line is a speaker line
+    docs, bad = _transcript(tmp_path, "Клиент: Где заказ?\nКуратор: Проверяю.\n")
+    assert not docs and "unknown speaker" in bad[0].reason
+
+
+def test_json_chat_roles_from_the_source(tmp_path):
+    p = tmp_path / "c.jsonl"
+    turns = [{"role": "Куратор", "text": "Здравствуйте"}, {"role": "Клиент", "text": "Где заказ?"}]
+    p.write_text(json.dumps({"id": "1", "timestamp": "2026-10-01T10:00:00Z", "turns": turns}) + "\n")
+    store = Store(tmp_path / "v.duckdb")
+    (chunk, _) = iter_intake(store, SourceConfig(name="c", kind="chat", location=str(p)))
+    assert "unknown turn role 'Куратор'" in chunk.quarantined[0].reason
+    src = SourceConfig(name="c", kind="chat", location=str(p), roles={"куратор": "agent"})
+    (chunk, _) = iter_intake(store, src)
+    assert [t.role for t in chunk.documents[0].turns] == ["agent", "customer"]
+
+
+def test_future_tolerance_is_configurable(tmp_path):
+    from datetime import UTC, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(hours=20)).isoformat()
+    (tmp_path / "f.csv").write_text(f"review_id,created_at,rating,text\n1,{soon},2,tomorrow's export\n")
+    store = Store(tmp_path / "v.duckdb")
+    docs, bad, _, _ = _intake(store, tmp_path / "f.csv")  # default max_future: 2 days
+    assert len(docs) == 1 and not bad
+    docs, bad, _, _ = _intake(store, tmp_path / "f.csv", max_future="6h")
+    assert not docs and "timestamp in the future" in bad[0].reason
+    for value, hours in (("2d", 48), ("36h", 36), ("90m", 1.5), ("P1D", 24), (3600, 1)):
+        cfg = SourceConfig(name="r", kind="review", location="x.csv", max_future=value)
+        assert cfg.max_future == timedelta(hours=hours), value
+
+
+def test_parquet_binary_text_is_decoded(hostile, tmp_path):
+    folder, _ = hostile
+    docs, bad, _, _ = _intake(Store(tmp_path / "v.duckdb"), folder / "binary_text.parquet")
+    assert [d.text for d in docs] == [
+        "Курьер опоздал на два дня, поддержка не отвечает",
+        "Всё пришло",
+    ]
+    assert bad[0].location == "binary_text.parquet:row2" and "b'\\\\xd0" not in docs[0].text
+
+
+def test_an_unforeseen_error_is_the_records_or_the_files_and_the_next_file_is_read(tmp_path, monkeypatch):
+    from vocmine.ingest import formats, readers
+
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text(
+            "review_id,created_at,rating,text\n"
+            + "".join(f"{i},2026-10-01T10:00:00Z,3,{name} row {i}\n" for i in range(1, 6))
+        )
+    real = readers.to_document
+
+    def to_document(src, row, location):
+        if row["review_id"] == "2":
+            raise MemoryError("one record too big")
+        return real(src, row, location)
+
+    monkeypatch.setattr(readers, "to_document", to_document)
+    real_csv = formats.read_csv
+
+    def read_csv(path, *args):
+        for n, rec in enumerate(real_csv(path, *args)):
+            if path.name == "a.csv" and n == 3:
+                raise RecursionError("maximum recursion depth exceeded")
+            yield rec
+
+    monkeypatch.setattr(formats, "read_csv", read_csv)
+    store = Store(tmp_path / "v.duckdb")
+    src = SourceConfig(name="r", kind="review", location=str(tmp_path / "*.csv"), fields=FIELDS)
+    items = list(iter_intake(store, src, chunk_size=2))
+    docs = [d.text for i in items if isinstance(i, Chunk) for d in i.documents]
+    bad = [(q.location, q.reason) for i in items if isinstance(i, Chunk) for q in i.quarantined]
+    # a.csv: rows 1 and 3 kept (row 2's error is its own), then the file failed at its 4th record
+    assert docs == ["a.csv row 1", "a.csv row 3", "b.csv row 1", "b.csv row 3", "b.csv row 4", "b.csv row 5"]
+    assert bad[0][0] == "a.csv:3" and "MemoryError('one record too big')" in bad[0][1]
+    assert bad[1] == ("a.csv", "file could not be read: nested too deep to read")
+    assert bad[2][0] == "b.csv:3"
+    assert [i.path.rsplit("/", 1)[-1] for i in items if isinstance(i, FileRead)] == ["a.csv", "b.csv"]
+
+
+def test_the_same_id_twice_in_a_file_keeps_the_earlier_text_in_history(hostile, tmp_path, model):
+    from vocmine.jobs import model_info
+    from vocmine.pipeline import Analyzer
+
+    folder, _ = hostile
+    store = Store(tmp_path / "v.duckdb")
+    store.migrate()
+    run = store.start_run("test", {}, model.version)
+    src = SourceConfig(name="r", kind="review", location=str(folder / "edited_in_file.csv"), fields=FIELDS)
+    counts = {"stored": 0, "updated": 0}
+    for item in iter_intake(store, src):
+        if isinstance(item, Chunk):
+            assert item.n_duplicates == 0
+            for generation in item.generations:  # as the nightly flow stores them
+                got = store.write_batch(Analyzer(model).analyse(generation), run, model_info(model))
+                counts = {k: counts[k] + got[k] for k in counts}
+    assert counts == {"stored": 1, "updated": 1}  # an edit, not a duplicate
+    assert store.query("SELECT doc_id, text FROM documents").values.tolist() == [["r:42", "second text"]]
+    assert store.query("SELECT doc_id, text FROM document_history").values.tolist() == [
+        ["r:42", "first text"]
+    ]

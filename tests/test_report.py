@@ -69,6 +69,24 @@ def test_default_period_is_the_latest_week_against_the_eight_before(report):
     assert report.period.weeks == 8 and report.period.hist_start == date(2026, 9, 7)
 
 
+def test_a_record_dated_in_the_future_does_not_move_the_default_week(sample_run, tmp_path):
+    """The ingest quarantines such records now; one stored earlier (or by hand) must not make the report 2100's."""
+    import shutil
+
+    shutil.copy2(sample_run.db, tmp_path / "v.duckdb")
+    store = Store(tmp_path / "v.duckdb")
+    with store.transaction() as con:
+        con.execute(
+            "INSERT INTO documents SELECT * REPLACE (doc_id || '-future' AS doc_id, "
+            "external_id || '-future' AS external_id, "
+            "TIMESTAMPTZ '2100-12-31 10:00:00+00' AS created_at) FROM documents ORDER BY doc_id LIMIT 1"
+        )
+    assert build_report(store, Taxonomy.load()).period.week_start == LAST_WEEK
+    assert build_report(store, Taxonomy.load(), week=date(2100, 12, 31)).period.week_start == date(
+        2100, 12, 27
+    )
+
+
 def test_headline_figures_match_plain_sql(report, sql):
     docs = sql(
         "SELECT week, sentiment, nps, csat, ces FROM v_documents WHERE week BETWEEN '2026-09-07' AND ?",

@@ -221,3 +221,51 @@ def test_embedding_lookup_in_chunks_by_the_text_hash_index(tmp_path, monkeypatch
     assert indexes["index_name"].tolist() == ["encoder_outputs_text_hash"]
     with pytest.raises(ValueError, match="not a text hash"):
         store.lookup_encoder_outputs("e", ["h1', 'h2"])  # keys go into the SQL text: no quotes
+
+
+FULL_DISK = """
+import contextlib, os, resource, signal, sys
+from tests.test_store_write import INFO, batch
+from vocmine.store.db import Store
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit a write fails (EFBIG), as on a full disk
+store = Store(sys.argv[1])
+store.migrate()
+run = store.start_run("t", {}, "m1")
+with store.writing() if sys.argv[2] == "held" else contextlib.nullcontext():
+    store.write_batch(batch([str(i) for i in range(50)]), run, INFO)
+    wal = sys.argv[1] + ".wal"
+    room = os.path.getsize(wal) if os.path.exists(wal) else 0
+    resource.setrlimit(resource.RLIMIT_FSIZE, (room + 200_000, resource.RLIM_INFINITY))
+    big = batch([str(i) for i in range(50, 3050)], text="x" * 400)
+    for attempt in range(2):  # as the flow's task retries do
+        try:
+            store.write_batch(big, run, INFO)
+        except OSError as e:
+            print(f"attempt {attempt}: {e}", flush=True)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY,) * 2)  # space freed
+    print("after:", store.write_batch(big, run, INFO), flush=True)
+print("documents:", store.query("SELECT count(*) AS n FROM documents")["n"][0])
+"""
+
+
+@pytest.mark.parametrize("connection", ["per-call", "held"])
+def test_full_disk_says_no_space_and_a_retry_after_freeing_it_works(tmp_path, connection):
+    """A commit the disk refuses was reported as a ConstraintException (Duplicate key) on the retry."""
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(tmp_path / "v.duckdb"), connection],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == ["attempt 0", "attempt 1"], out.stdout
+    for line in lines[:2]:
+        assert "[Errno 28] no space left on device" in line and "Duplicate key" not in line, line
+    assert lines[2:] == ["after: {'stored': 3000, 'updated': 0}", "documents: 3050"], out.stdout

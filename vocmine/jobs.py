@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +22,12 @@ from vocmine.timing import StageTimer
 
 @dataclass
 class Chunk:
-    """A bounded slice of one source file: its new or edited documents, quarantined records and counts."""
+    """A bounded slice of one source file: its new or edited documents, quarantined records and counts.
+
+    ``earlier``: versions of a document that a later record of the same id in this chunk replaces, oldest
+    first, one list per generation; they are stored before ``documents`` so the store keeps them in
+    ``document_history``, exactly as for an edit between runs.
+    """
 
     source: str
     path: str
@@ -34,10 +36,20 @@ class Chunk:
     n_read: int = 0
     n_duplicates: int = 0
     unreadable: bool = False  # the location is missing or the file as a whole could not be read
+    earlier: list[list[Document]] = field(default_factory=list)
+
+    @property
+    def generations(self) -> list[list[Document]]:
+        """What to store, in order: the replaced versions, then the current ones."""
+        return [g for g in (*self.earlier, self.documents) if g]
+
+    @property
+    def n_documents(self) -> int:
+        return sum(len(g) for g in self.generations)
 
     @property
     def max_created_at(self) -> datetime | None:
-        return max((d.created_at for d in self.documents), default=None)
+        return max((d.created_at for g in self.generations for d in g), default=None)
 
 
 @dataclass(frozen=True)
@@ -79,38 +91,77 @@ def iter_intake(
         sha = sha256_file(path)
         if not force and store.file_seen(src.name, str(path), sha):
             continue
-        encoding = None
+        encoding, records, failure = None, iter(()), None
         try:
             encoding, raw = raw_records(src, path)
             records = to_records(src, raw)
-            while block := list(islice(records, chunk_size)):
+        except Exception as e:  # noqa: BLE001 - one file must not stop the run (see _read)
+            failure = e
+        block: list[Document | Quarantined] = []
+        while failure is None:
+            rec, failure = _read(records)
+            if rec is not None:
+                block.append(rec)
+            if block and (rec is None or len(block) == chunk_size):
                 yield _chunk(store, src, path, block)
-        except (ValueError, csv.Error, OSError, zipfile.BadZipFile) as e:  # SourceError, UnicodeError, Arrow…
-            # The file as a whole is unreadable (or became so part-way: whole chunks before stay stored).
+                block = []
+            if rec is None:
+                break
+        if failure is not None:
+            # The file as a whole is unreadable (or became so part-way: the records before it are kept).
             # It is quarantined once and marked read; `vocmine quarantine retry` re-reads it after a fix.
-            reason = f"file could not be read: {e}"
+            reason = f"file could not be read: {failure}"
             yield Chunk(
                 src.name, str(path), [Quarantined(src.name, path.name, "", reason)], n_read=1, unreadable=True
             )
         yield FileRead(src.name, str(path), sha, path.stat().st_size, encoding)
 
 
+def _read(
+    records: Iterator[Document | Quarantined],
+) -> tuple[Document | Quarantined | None, Exception | None]:
+    """The next record (None at the end) or what reading the file raised.
+
+    Any exception a reader raises is the file's (a record's own problems are quarantine rows already), so
+    it becomes the file's quarantine row and the run goes on; errors of the store stay outside this.
+    """
+    try:
+        return next(records, None), None
+    except RecursionError:
+        return None, SourceError("nested too deep to read")
+    except Exception as e:  # noqa: BLE001
+        return None, e if isinstance(e, SourceError) else SourceError(f"{type(e).__name__}: {e}")
+
+
 def _chunk(store: Store, src: SourceConfig, path: Path, block: list[Document | Quarantined]) -> Chunk:
+    """Sort a block into quarantine, duplicates (content already stored or read) and documents to store.
+
+    Ids are compared stripped (the readers strip them). A later record with an id already seen in the
+    block and a different content is an edit: the earlier version goes to ``Chunk.earlier`` (history).
+    """
     chunk = Chunk(src.name, str(path), n_read=len(block))
-    latest: dict[str, Document] = {}
+    versions: dict[str, list[Document]] = {}
     for rec in block:
         if isinstance(rec, Quarantined):
             chunk.quarantined.append(rec)
             continue
-        if rec.doc_id in latest:
-            chunk.n_duplicates += 1
-        latest[rec.doc_id] = rec
-    known = store.known_hashes(list(latest))
-    for doc_id, doc in latest.items():
-        if known.get(doc_id) == doc.hash:
+        seen = versions.setdefault(rec.doc_id, [])
+        if seen and seen[-1].hash == rec.hash:
             chunk.n_duplicates += 1
         else:
-            chunk.documents.append(doc)
+            seen.append(rec)
+    known = store.known_hashes(list(versions))
+    for doc_id, docs in versions.items():
+        if known.get(doc_id) == docs[0].hash:  # the stored version: the store moves it to history itself
+            docs = docs[1:]
+            if not docs:
+                chunk.n_duplicates += 1
+                continue
+        chunk.documents.append(docs[-1])
+        for g, doc in enumerate(docs[:-1]):
+            if len(chunk.earlier) <= g:
+                chunk.earlier.append([])
+            chunk.earlier[g].append(doc)
     return chunk
 
 

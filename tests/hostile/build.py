@@ -11,6 +11,9 @@ import json
 import zipfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 HEADER = "review_id,created_at,rating,text\n"
 ROW = "{i},2026-10-0{d}T10:00:00+03:00,{r},{t}\n"
 RU = "Курьер опоздал на два дня, поддержка не отвечает"
@@ -18,6 +21,30 @@ RU = "Курьер опоздал на два дня, поддержка не о
 
 def _csv(rows: list[str], header: str = HEADER) -> str:
     return header + "".join(rows)
+
+
+def _jsonl(*records: dict | str) -> bytes:
+    return "".join(
+        (r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in records
+    ).encode()
+
+
+def _rec(i: int | str, text: object = "fine", ts: str = "2026-10-01T10:00:00Z") -> dict:
+    return {"review_id": str(i), "created_at": ts, "rating": 4, "text": text}
+
+
+def _parquet_binary_text() -> bytes:
+    """A Parquet file whose text column is binary: UTF-8 bytes, and one value that is not UTF-8."""
+    table = pa.table(
+        {
+            "review_id": ["1", "2", "3"],
+            "created_at": ["2026-10-01T10:00:00Z"] * 3,
+            "text": pa.array([RU.encode(), b"\xff\xfe not text", "Всё пришло".encode()], pa.binary()),
+        }
+    )
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
 
 
 def build(folder: Path) -> dict[str, dict]:
@@ -95,6 +122,57 @@ def build(folder: Path) -> dict[str, dict]:
             ).encode(),
             {"docs": 1, "quarantined": ["invalid JSON", "not a JSON object"]},
         ),
+        # one record nested 50,000 deep must not stop the file, the source or the run
+        "deep.jsonl": (
+            _jsonl(_rec(1), '{"review_id": "2", "x": ' + "[" * 50_000 + "]" * 50_000 + "}", _rec(3)),
+            {"docs": 2, "quarantined": ["nested deeper than"]},
+        ),
+        "deep_but_parseable.jsonl": (  # deep enough to hurt later stages, shallow enough for json.loads
+            _jsonl(_rec(1), '{"review_id": "2", "x": ' + "[" * 500 + "]" * 500 + "}"),
+            {"docs": 1, "quarantined": ["nested deeper than"]},
+        ),
+        "deep.json": (
+            ('{"records": ' + "[" * 100_000 + "]" * 100_000 + "}").encode(),
+            {"docs": 0, "quarantined": ["nested too deep"]},
+        ),
+        # a lone surrogate escape: that line is quarantined (with its line number), not the whole file
+        "surrogate.jsonl": (
+            _jsonl(
+                _rec(1),
+                '{"review_id": "2", "created_at": "2026-10-01T10:00:00Z", "text": "ok \\ud83d"}',
+                _rec(3),
+            ),
+            {"docs": 2, "quarantined": ["lone surrogate"], "locations": ["surrogate.jsonl:2"]},
+        ),
+        "surrogate.json": (
+            json.dumps([_rec(1), _rec(2, "\ud83d")]).encode(),
+            {"docs": 1, "quarantined": ["lone surrogate"], "locations": ["surrogate.json[1]"]},
+        ),
+        "json_values_as_text.jsonl": (
+            _jsonl(
+                _rec(1, {"body": "a dict"}), _rec(2, ["a", "list"]), _rec(3, 42), {**_rec(4), "review_id": {}}
+            ),
+            {
+                "docs": 1,
+                "quarantined": ["text is a JSON object", "text is a JSON list", "id is a JSON object"],
+            },
+        ),
+        "future.csv": (
+            _csv([ROW.format(i=1, d=1, r=2, t="ok"), "2,2100-12-31T10:00:00Z,1,from the future\n"]).encode(),
+            {"docs": 1, "quarantined": ["timestamp in the future"]},
+        ),
+        # the same id again (" 42 " is "42") with another text: an edit, the earlier text kept in history
+        "edited_in_file.csv": (
+            _csv(
+                ["42,2026-10-01T10:00:00Z,2,first text\n", " 42 ,2026-10-02T10:00:00Z,1,second text\n"]
+            ).encode(),
+            {"docs": 1, "earlier": 1},
+        ),
+        "duplicate_header.csv": (
+            _csv(good, "review_id,created_at,text,text\n").encode(),
+            {"docs": 0, "quarantined": ["duplicate column name(s) ['text']"]},
+        ),
+        "binary_text.parquet": (_parquet_binary_text(), {"docs": 2, "quarantined": ["not valid UTF-8"]}),
     }
     files.update(_containers(_csv(good)))
     out = {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -29,6 +31,11 @@ CANONICAL_FIELDS = (
 )
 
 
+Role = Literal["customer", "agent", "bot"]
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhms])\s*$")
+_UNIT = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
 class SourceError(UsageError):
     """A source declaration or source file that cannot be used, with the reason (a ``ValueError``)."""
 
@@ -49,6 +56,11 @@ class SourceConfig(BaseModel):
     extra: Literal["mask", "drop"] = "mask"
     # The raw record of a quarantined row: stored PII-masked (to see what was wrong with it), or not at all.
     quarantine_payload: Literal["mask", "drop"] = "mask"
+
+    # timestamps later than now + max_future are quarantined (a clock or typing error, e.g. 2100-12-31)
+    max_future: timedelta = timedelta(days=2)
+    # transcript speaker labels and chat turn roles -> role, on top of (and overriding) the built-in map
+    roles: dict[str, Role] = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod
@@ -75,6 +87,19 @@ class SourceConfig(BaseModel):
                 f"unknown text encoding {v!r}: use a Python codec name such as 'utf-8' or 'cp1251'"
             )
         return v
+
+    @field_validator("max_future", mode="before")
+    @classmethod
+    def _short_duration(cls, v: object) -> object:
+        """``2d``, ``36h``, ``90m``, ``30s`` besides pydantic's own forms (ISO 8601 ``P2D``, seconds)."""
+        if isinstance(v, str) and (m := _DURATION.match(v)):
+            return timedelta(**{_UNIT[m.group(2)]: float(m.group(1))})
+        return v
+
+    @field_validator("roles")
+    @classmethod
+    def _lower_roles(cls, v: dict[str, str]) -> dict[str, str]:
+        return {" ".join(k.split()).lower(): r for k, r in v.items()}
 
     @field_validator("fields")
     @classmethod

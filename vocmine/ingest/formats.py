@@ -22,6 +22,9 @@ from vocmine.ingest.config import SourceConfig, SourceError
 
 SAMPLE_BYTES = 256 * 1024
 _SURROGATE = re.compile("[\udc80-\udcff]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Deeper JSON records are quarantined: no feedback record nests like that, and deep values blow the stack later
+MAX_JSON_DEPTH = 64
 # csv refuses fields over 128 KiB by default; the per-source max_chars limit is the real guard
 csv.field_size_limit(64 * 1024 * 1024)
 
@@ -85,6 +88,50 @@ def undecodable(value: str) -> bool:
     return bool(_SURROGATE.search(value))
 
 
+def _header(path: Path, header: list[str]) -> list[str]:
+    """The stripped column names; a name given twice makes the file ambiguous, so it is refused."""
+    header = [h.strip() for h in header]
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise SourceError(f"{path}: duplicate column name(s) {dup} in the header; rename them in the file")
+    return header
+
+
+def _json_depth(obj: Any) -> int:
+    """Nesting depth of a parsed JSON value (iterative: the value may be deeper than the stack)."""
+    depth, level = 0, [obj]
+    while level:
+        depth += 1
+        nxt: list[Any] = []
+        for v in level:
+            if isinstance(v, dict):
+                nxt.extend(v.values())
+            elif isinstance(v, list):
+                nxt.extend(v)
+        if not nxt:
+            return depth
+        if depth > MAX_JSON_DEPTH:
+            return depth
+        level = nxt
+    return depth
+
+
+def _json_record(loc: str, obj: Any, payload: str) -> RawRecord:
+    """A parsed JSON value as a record, or the reason it is not one."""
+    if not isinstance(obj, dict):
+        return RawRecord(loc, None, payload, "not a JSON object")
+    if _json_depth(obj) > MAX_JSON_DEPTH:
+        return RawRecord(loc, None, payload[:2000], f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    if _LONE_SURROGATE.search(payload) or _LONE_SURROGATE.search(json.dumps(obj, ensure_ascii=False)):
+        return RawRecord(
+            loc,
+            None,
+            payload.encode("utf-8", "backslashreplace").decode("utf-8"),
+            "invalid Unicode: a lone surrogate escape (such as \\ud83d) that no UTF-8 text can hold",
+        )
+    return RawRecord(loc, obj, payload)
+
+
 def _sniff(sample: str, default: str) -> tuple[str, str]:
     """Delimiter and quote character of a CSV sample (the defaults when the sample is too plain to tell)."""
     try:
@@ -106,7 +153,7 @@ def read_csv(path: Path, src: SourceConfig, encoding: str, default_delimiter: st
         header = next(reader, None)
         if header is None:
             return
-        header = [h.strip() for h in header]
+        header = _header(path, header)
         missing = [c for c in (src.column("id"), src.column("timestamp")) if c not in header]
         if missing:
             raise SourceError(f"{path}: missing column(s) {missing}; header is {header}")
@@ -156,10 +203,10 @@ def read_jsonl(path: Path, encoding: str) -> Iterator[RawRecord]:
             except json.JSONDecodeError as e:
                 yield RawRecord(loc, None, line.rstrip("\n"), f"invalid JSON ({e.msg})")
                 continue
-            if isinstance(obj, dict):
-                yield RawRecord(loc, obj, line.rstrip("\n"))
-            else:
-                yield RawRecord(loc, None, line.rstrip("\n"), "not a JSON object")
+            except RecursionError:
+                yield RawRecord(loc, None, line[:2000], f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+                continue
+            yield _json_record(loc, obj, line.rstrip("\n"))
 
 
 def read_json(path: Path, encoding: str) -> Iterator[RawRecord]:
@@ -169,15 +216,17 @@ def read_json(path: Path, encoding: str) -> Iterator[RawRecord]:
             data = json.load(f)
         except json.JSONDecodeError as e:
             raise SourceError(f"{path}: invalid JSON ({e.msg} at line {e.lineno})") from None
+        except RecursionError:
+            raise SourceError(f"{path}: JSON nested too deep to read") from None
     items = data if isinstance(data, list) else data.get("records") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise SourceError(f"{path}: expected a JSON array of records or an object with a 'records' array")
     for n, obj in enumerate(items):
-        payload = json.dumps(obj, ensure_ascii=False, default=str)
-        if isinstance(obj, dict):
-            yield RawRecord(f"{path.name}[{n}]", obj, payload)
-        else:
-            yield RawRecord(f"{path.name}[{n}]", None, payload, "not a JSON object")
+        try:  # (a lone surrogate in it is escaped by _json_record)
+            payload = json.dumps(obj, ensure_ascii=False, default=str)
+        except RecursionError:
+            payload = ""
+        yield _json_record(f"{path.name}[{n}]", obj, payload)
 
 
 def _plain(value: Any) -> Any:
@@ -193,8 +242,14 @@ def read_parquet(path: Path) -> Iterator[RawRecord]:
     for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
         for row in batch.to_pylist():
             n += 1
-            row = {k: _plain(v) for k, v in row.items()}
-            yield RawRecord(f"{path.name}:row{n}", row, json.dumps(row, ensure_ascii=False, default=str))
+            loc = f"{path.name}:row{n}"
+            try:  # a binary column holds text as UTF-8 bytes (as some exporters write strings)
+                row = {k: v.decode("utf-8") if isinstance(v, bytes) else _plain(v) for k, v in row.items()}
+            except UnicodeDecodeError:
+                bad = [k for k, v in row.items() if isinstance(v, bytes) and not _utf8(v)]
+                yield RawRecord(loc, None, repr(row)[:2000], f"binary column(s) {bad} not valid UTF-8 text")
+                continue
+            yield RawRecord(loc, row, json.dumps(row, ensure_ascii=False, default=str))
 
 
 # What a file's first bytes say it is, for the message when they contradict the declared format.
@@ -251,7 +306,7 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[RawRecord]:
         header = next(rows, None)
         if header is None:
             return
-        header = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)]
+        header = _header(path, [str(h) if h is not None else f"column{i + 1}" for i, h in enumerate(header)])
         for n, values in enumerate(rows, 2):
             if all(v is None or str(v).strip() == "" for v in values):
                 continue
@@ -284,7 +339,8 @@ def read_transcript(
     if m:
         day = m.group(1)
     turns: list[dict[str, Any]] = []
-    for line in lines:
+    timed = False  # whether the speaker lines carry [times]: a "Label: text" line without one is then text
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         if undecodable(line):
@@ -297,11 +353,24 @@ def read_transcript(
             conv_id = im.group("id")
             continue
         tm = _TURN.match(line)
-        if tm and tm.group("role").strip().lower() in roles:
+        label = " ".join(tm.group("role").split()).lower() if tm else ""
+        if tm and label not in roles and (not turns or bool(tm.group("ts")) == timed):
+            # shaped like a speaker line: unmapped, it would be read as the previous speaker's words
+            yield RawRecord(
+                f"{path.name}:{n}",
+                None,
+                "\n".join(lines)[:2000],
+                f"unknown speaker {tm.group('role').strip()!r}: map it under the source's `roles` "
+                "(customer, agent or bot)",
+            )
+            return
+        if tm and label in roles:
+            if not turns:
+                timed = bool(tm.group("ts"))
             ts = tm.group("ts")
             if ts and day and re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", ts.strip()):
                 ts = f"{day}T{ts.strip():0>5}"
-            turns.append({"role": tm.group("role").strip(), "ts": ts, "text": tm.group("text").strip()})
+            turns.append({"role": roles[label], "ts": ts, "text": tm.group("text").strip()})
         elif turns:
             turns[-1]["text"] = (turns[-1]["text"] + "\n" + line.strip()).strip()
         else:

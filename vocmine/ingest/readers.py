@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,26 +13,24 @@ from zoneinfo import ZoneInfo
 from vocmine.ingest import formats
 from vocmine.ingest.config import SourceConfig, SourceError
 from vocmine.ingest.formats import RawRecord
-from vocmine.records import Document, Quarantined, Turn
+from vocmine.records import Document, Quarantined, Role, Turn
 
-ROLE_ALIASES = {
-    "customer": "customer",
-    "client": "customer",
-    "user": "customer",
-    "клиент": "customer",
-    "покупатель": "customer",
-    "agent": "agent",
-    "operator": "agent",
-    "support": "agent",
-    "оператор": "agent",
-    "агент": "agent",
-    "bot": "bot",
-    "бот": "bot",
-    "system": "bot",
-    "assistant": "bot",
+# Speaker labels (transcripts) and turn roles (JSON chats), lower-cased; a source's `roles` adds to them.
+_LABELS: dict[Role, str] = {
+    "customer": "customer|client|user|buyer|guest|visitor|caller|subscriber|member"
+    "|клиент|покупатель|пользователь|абонент|заказчик|гость|посетитель",
+    "agent": "agent|operator|support|manager|specialist|consultant|representative|rep|advisor|staff"
+    "|employee|admin|moderator|support agent|customer service|оператор|агент|менеджер|специалист"
+    "|консультант|поддержка|служба поддержки|техподдержка|сотрудник|администратор|модератор|эксперт",
+    "bot": "bot|chatbot|chat bot|system|assistant|virtual assistant|auto|autoreply"
+    "|бот|чат-бот|чатбот|система|ассистент|помощник|виртуальный ассистент|автоответчик",
+}
+ROLE_ALIASES: dict[str, Role] = {
+    label: role for role, labels in _LABELS.items() for label in labels.split("|")
 }
 SCORE_RANGES = {"rating": (1, 5), "nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 _EXTRA = ("customer_id", "language", "outcome")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate (JSON "\\ud83d") cannot be stored as UTF-8
 
 
 class Rejected(Exception):
@@ -61,34 +60,62 @@ def parse_score(name: str, value: Any) -> int | None:
     return int(f)
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+def role_map(src: SourceConfig) -> dict[str, Role]:
+    """The built-in speaker labels with the source's own ``roles`` on top."""
+    return {**ROLE_ALIASES, **src.roles}
+
+
+def _text(value: Any, name: str = "text") -> str:
+    """A field as text. A JSON object or list, or bytes that are not UTF-8, is no text: the record is rejected."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        raise Rejected(f"{name} is a JSON {'object' if isinstance(value, dict) else 'list'}, not text")
+    if isinstance(value, bytes | bytearray):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Rejected(f"{name} is binary data, not UTF-8 text") from None
+    return str(value)
+
+
+def _unicode(value: str, name: str) -> str:
+    if _SURROGATE.search(value):
+        raise Rejected(f"{name} holds a lone surrogate escape (invalid Unicode)")
+    return value
 
 
 def to_document(src: SourceConfig, row: dict[str, Any], location: str) -> Document:
     """Map one raw row to a Document, or raise Rejected with the reason."""
     c = src.column
-    ext_id = _text(row.get(c("id"))).strip()
+    # ids are compared stripped: " 42 " and "42" are the same record
+    ext_id = _unicode(_text(row.get(c("id")), "id").strip(), "id")
     if not ext_id:
         raise Rejected(f"missing id (column {c('id')!r})")
     created = parse_timestamp(row.get(c("timestamp")), src.timezone)
+    if created > datetime.now(UTC) + src.max_future:
+        raise Rejected(
+            f"timestamp in the future: {created.isoformat()} is more than {src.max_future} after now "
+            "(the source's max_future)"
+        )
     scores = {k: parse_score(k, row.get(c(k))) for k in SCORE_RANGES}
     turns: list[Turn] = []
     if src.kind == "chat":
         raw_turns = row.get(c("turns"))
         if not isinstance(raw_turns, list) or not raw_turns:
             raise Rejected("chat without turns")
+        roles = role_map(src)
         for t in raw_turns:
             if not isinstance(t, dict):
                 raise Rejected("malformed turn (not an object)")
-            role = ROLE_ALIASES.get(str(t.get("role", "")).strip().lower())
+            role = roles.get(" ".join(str(t.get("role", "")).split()).lower())
             if role is None:
-                raise Rejected(f"unknown turn role {t.get('role')!r}")
+                raise Rejected(f"unknown turn role {t.get('role')!r} (map it under the source's `roles`)")
             ts = parse_timestamp(t["ts"], src.timezone) if t.get("ts") else None
-            turns.append(Turn(role, _text(t.get("text")).strip(), ts))
+            turns.append(Turn(role, _unicode(_text(t.get("text"), "turn text").strip(), "turn text"), ts))
         text = "\n".join(t.text for t in turns if t.role == "customer" and t.text)
     else:
-        text = _text(row.get(c("text"))).strip()
+        text = _unicode(_text(row.get(c("text"))).strip(), "text")
     if "\x00" in text:
         raise Rejected("binary content in text")
     if len(text) > src.max_chars:
@@ -107,8 +134,8 @@ def to_document(src: SourceConfig, row: dict[str, Any], location: str) -> Docume
         external_id=ext_id,
         created_at=created,
         text=text,
-        channel=_text(row.get(c("channel"))).strip() or None,
-        product=_text(row.get(c("product"))).strip() or None,
+        channel=_unicode(_text(row.get(c("channel")), "channel").strip(), "channel") or None,
+        product=_unicode(_text(row.get(c("product")), "product").strip(), "product") or None,
         turns=turns,
         extra=extra,
         location=location,
@@ -131,7 +158,7 @@ def raw_records(src: SourceConfig, path: Path) -> tuple[str | None, Iterator[Raw
         return encoding, formats.read_jsonl(path, encoding)
     if fmt == "json":
         return encoding, formats.read_json(path, encoding)
-    return encoding, formats.read_transcript(path, src, encoding, ROLE_ALIASES)
+    return encoding, formats.read_transcript(path, src, encoding, role_map(src))
 
 
 def source_files(src: SourceConfig) -> list[Path]:
@@ -181,15 +208,20 @@ def read_file(src: SourceConfig, path: Path) -> Iterator[Document | Quarantined]
 
 
 def to_records(src: SourceConfig, records: Iterator[RawRecord]) -> Iterator[Document | Quarantined]:
+    """Each raw record as a Document, or a Quarantined; whatever one record raises stays that record's."""
     for rec in records:
         payload = "" if src.quarantine_payload == "drop" else rec.payload
         if rec.row is None:
             yield Quarantined(src.name, rec.location, payload, rec.problem or "unparseable record")
             continue
         try:
-            yield to_document(src, rec.row, rec.location)
+            doc = to_document(src, rec.row, rec.location)
         except Rejected as e:
             yield Quarantined(src.name, rec.location, payload, str(e))
+        except Exception as e:  # noqa: BLE001 - a record we did not foresee must not stop the file
+            yield Quarantined(src.name, rec.location, payload, f"record could not be taken: {e!r}"[:500])
+        else:
+            yield doc
 
 
 def read_source(src: SourceConfig) -> Iterator[Document | Quarantined]:

@@ -232,7 +232,8 @@ def build_report(
     rules: Rules | None = None,
     lang: str = "en",
 ) -> Report:
-    """The report for the week containing ``week`` (default: the latest with feedback) vs the ``weeks`` before."""
+    """The report for the week containing ``week`` (default: the latest with feedback begun by today) vs the
+    ``weeks`` before."""
     from vocmine.report.themes import find_themes  # (themes builds on this module's types)
 
     filters, rules = filters or Filters(), rules or Rules()

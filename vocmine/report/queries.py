@@ -110,9 +110,12 @@ _F = """(getvariable('sources') IS NULL OR list_contains(getvariable('sources'),
       AND (getvariable('products') IS NULL OR list_contains(getvariable('products'), product))"""
 F = _F + "\n      AND (getvariable('languages') IS NULL OR list_contains(getvariable('languages'), lang))"
 
-DATA_WEEKS = f"""-- The first and the latest week with feedback: the default reported week is the latest, and the weeks
--- before it that the report compares with never start before the first.
-SELECT min(week) AS first_week, max(week) AS last_week
+DATA_WEEKS = f"""-- The first and the latest week with feedback: the default reported week is the latest one begun by
+-- today (a record dated in the future cannot make the report a week to come; the latest at all only when
+-- every week is ahead), and the weeks before it that the report compares with never start before the first.
+-- (Before this query week_start is today, or the day asked for.)
+SELECT min(week) AS first_week,
+       coalesce(max(week) FILTER (WHERE week <= getvariable('week_start')), max(week)) AS last_week
 FROM v_documents
 WHERE {F};"""
 

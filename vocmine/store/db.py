@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import shutil
+import socket
 import threading
 import time
 import uuid
@@ -75,6 +77,43 @@ def _state(con: duckdb.DuckDBPyConnection, ignore_run: str | None) -> tuple:
         [ignore_run],
     ).fetchall()
     return counts, runs, con.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
+
+
+_OWNER = re.compile(r"running: pid (?P<pid>\d+) on (?P<host>\S+)")
+
+
+def _owner() -> str:
+    return f"running: pid {os.getpid()} on {socket.gethostname()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+_NO_SPACE = ("no space left on device", "file too large", "disk quota exceeded")
+
+
+def _write_failed(e: BaseException) -> bool:
+    """Whether DuckDB could not write the file or its WAL (full disk, quota, file size limit, I/O error)."""
+    msg = str(e).lower()
+    return isinstance(e, duckdb.IOException) or (
+        isinstance(e, duckdb.Error) and ("could not write" in msg or "failed to commit" in msg)
+    )
+
+
+def _disk_error(e: BaseException, path: Path) -> OSError:
+    msg = str(e)
+    if any(k in msg.lower() for k in _NO_SPACE):
+        return OSError(
+            errno.ENOSPC, f"no space left on device for {path} (nothing of this write was kept): {msg}"
+        )
+    return OSError(errno.EIO, f"could not write {path} (nothing of this write was kept): {msg}")
 
 
 def _arrow(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
@@ -277,15 +316,33 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        failed: BaseException | None = None
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            except BaseException as e:
+                with suppress(duckdb.Error):  # a COMMIT that failed has ended the transaction already
+                    con.execute("ROLLBACK")
+                if not _write_failed(e):
+                    raise
+                failed = e
+        if failed is not None:
+            # A commit the disk refused can stay applied in the connection's memory (a retry then reads
+            # "Duplicate key"): reopen from what the file and its WAL hold, and say what happened.
+            self._reopen_held()
+            raise _disk_error(failed, self.path) from failed
         self._recycle_held()
+
+    def _reopen_held(self) -> None:
+        held = self._held_entry(read_only=False)
+        if held is None:
+            return
+        with _held_lock, suppress(duckdb.Error):
+            held.con.close()
+        with _held_lock:
+            held.con, held.commits = self._open_held(), 0
 
     def _recycle_held(self) -> None:
         """Reopen the held connection every ``HELD_RECYCLE_COMMITS`` commits, when no cursor of it is open."""
@@ -310,14 +367,48 @@ class Store:
 
     # -- runs -----------------------------------------------------------------------------------------
     def start_run(self, flow: str, params: dict, model_version: str | None = None) -> str:
+        """A new ``running`` run; its ``message`` names the process (pid on host) until it finishes."""
         run_id = f"{now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
         with self.transaction() as con:
             con.execute(
-                "INSERT INTO runs (run_id, flow, started_at, status, params, model_version) "
-                "VALUES (?, ?, ?, 'running', ?, ?)",
-                [run_id, flow, now(), json.dumps(params, default=str), model_version],
+                "INSERT INTO runs (run_id, flow, started_at, status, params, model_version, message) "
+                "VALUES (?, ?, ?, 'running', ?, ?, ?)",
+                [run_id, flow, now(), json.dumps(params, default=str), model_version, _owner()],
             )
         return run_id
+
+    def repair(self) -> dict[str, int]:
+        """Undo what a killed process left behind; the flows call it before they start a run.
+
+        A run still ``running`` whose process is gone (or that names none) becomes ``failed``, with the
+        reason; a snapshot temporary whose copying process is gone is removed. (The search index is
+        checked by :meth:`search_index_lags`.) Returns how many of each.
+        """
+        host, abandoned = socket.gethostname(), []
+        with self.transaction() as con:  # the write lock: no other process publishes or starts meanwhile
+            for run_id, message in con.execute(
+                "SELECT run_id, message FROM runs WHERE status = 'running'"
+            ).fetchall():
+                m = _OWNER.fullmatch(message or "")
+                if m and (m.group("host") != host or _alive(int(m.group("pid")))):
+                    continue  # still running, or on another machine: cannot tell
+                gone = f"(pid {m.group('pid')} on {host}) " if m else ""
+                con.execute(
+                    "UPDATE runs SET status = 'failed', ended_at = ?, message = ? WHERE run_id = ?",
+                    [
+                        now(),
+                        f"abandoned: its process {gone}ended without finishing the run (killed?)",
+                        run_id,
+                    ],
+                )
+                abandoned.append(run_id)
+            removed = 0
+            for tmp in self.snapshot_path.parent.glob(f".{self.snapshot_path.name}.*.tmp"):
+                pid = tmp.name.removesuffix(".tmp").rsplit(".", 1)[-1]
+                if not pid.isdigit() or not _alive(int(pid)):
+                    tmp.unlink(missing_ok=True)
+                    removed += 1
+        return {"abandoned_runs": len(abandoned), "stale_temporaries": removed}
 
     def add_counts(self, run_id: str, con: duckdb.DuckDBPyConnection | None = None, **counts: int) -> None:
         sets = ", ".join(f"n_{k} = n_{k} + ?" for k in counts)
@@ -689,6 +780,19 @@ class Store:
             counts = fts.refresh(con)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('search_indexed_at', ?)", [now().isoformat()])
         return counts
+
+    def search_index_lags(self) -> bool:
+        """Whether the search tables hold other texts than the documents (e.g. a run killed before its
+        refresh): compared by count and an order-free checksum of (doc_id, text), no copy of either."""
+        with self.connect(read_only=True) as con:
+            docs = con.execute(
+                "SELECT count(*), bit_xor(hash(doc_id, text)) FROM documents WHERE length(trim(text)) > 0"
+            ).fetchone()
+            indexed = con.execute(
+                "SELECT count(*), bit_xor(hash(doc_id, text)) FROM "
+                "(SELECT doc_id, text FROM search_ru UNION ALL SELECT doc_id, text FROM search_en)"
+            ).fetchone()
+        return docs != indexed
 
     def search_indexed_at(self) -> str | None:
         """When the full-text indexes were last rebuilt (ISO time), None if never."""

@@ -297,7 +297,7 @@ RELATIONS: dict[str, Relation] = {
             n_quarantined="Records rejected into quarantine.",
             n_segments="Segments written.",
             n_pain_points="Pain points written.",
-            message="Error of a failed run.",
+            message="Error of a failed run ('abandoned: …' if it was killed); its pid and host while running.",
         ),
     ),
     "sources": Relation(
