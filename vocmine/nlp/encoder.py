@@ -22,10 +22,11 @@ FFN_OUT = re.compile(r"/layer\.(\d+)/output/dense/MatMul$")
 
 #: padded tokens per encoder batch: small batches stay in the CPU caches (on 2 cores 1,024 beat 8,192 by 1.3–1.5×)
 BATCH_TOKENS = 1024
-#: a batch's width is its texts' own token count rounded up to a multiple of this, never the widest neighbour's:
+#: a batch's width is its texts' own token count rounded up to a multiple of this (4: as many padded tokens as
+#: padding to the batch's widest, on the sample clauses), never the widest neighbour's:
 #: bf16 outputs depend on the padded width (the kernels block the reductions by it), not on the other rows, so
 #: a text gets the same embedding in any batch, order, batch size or worker (bench/README.md "Batch invariance")
-WIDTH_STEP = 8
+WIDTH_STEP = 4
 
 
 def resolve_encoder(name_or_path: str) -> str:
