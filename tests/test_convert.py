@@ -92,6 +92,7 @@ def test_bf16_runtime_gives_the_fp32_embeddings(encoder):
 
 @pytest.mark.parametrize("native", [True, False])
 def test_auto_runtime_takes_bf16_only_where_the_cpu_has_it(monkeypatch, native):
+    monkeypatch.delenv("VOCMINE_RUNTIME", raising=False)  # CI runs this with the fp32 path forced too
     monkeypatch.setattr(encoder_module, "native_bf16", lambda: native)
     assert resolve_runtime("auto") == ("torch-bf16" if native else "onnx")
     assert resolve_runtime("auto", quantize=True) == "onnx"  # the int8 recipe is ONNX Runtime's

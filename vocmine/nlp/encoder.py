@@ -22,6 +22,11 @@ FFN_OUT = re.compile(r"/layer\.(\d+)/output/dense/MatMul$")
 
 #: padded tokens per encoder batch: small batches stay in the CPU caches (on 2 cores 1,024 beat 8,192 by 1.3–1.5×)
 BATCH_TOKENS = 1024
+#: a batch's width is its texts' own token count rounded up to a multiple of this (4: as many padded tokens as
+#: padding to the batch's widest, on the sample clauses), never the widest neighbour's:
+#: bf16 outputs depend on the padded width (the kernels block the reductions by it), not on the other rows, so
+#: a text gets the same embedding in any batch, order, batch size or worker (bench/README.md "Batch invariance")
+WIDTH_STEP = 4
 
 
 def resolve_encoder(name_or_path: str) -> str:
@@ -76,7 +81,8 @@ def native_bf16() -> bool:
 
 
 def resolve_runtime(runtime: str, quantize: bool = False) -> str:
-    """The runtime an encoder runs on; ``auto``: PyTorch in bf16 on a CPU with native bf16, else ONNX Runtime.
+    """The runtime an encoder runs on; ``auto``: PyTorch in bf16 on a CPU with native bf16, else ONNX Runtime,
+    unless the ``VOCMINE_RUNTIME`` environment variable names one (e.g. ``onnx``: the fp32 path on any CPU).
 
     bf16 gives the fp32 embeddings within cosine 0.9999 (0.2% of document labels differ on the sample data) at
     1.5x the speed of ONNX Runtime fp32 there (bench/README.md); int8 (``quantize``) always runs in ONNX Runtime.
@@ -85,6 +91,11 @@ def resolve_runtime(runtime: str, quantize: bool = False) -> str:
         raise ValueError(f"unknown encoder runtime {runtime!r}; use one of {RUNTIMES}")
     if runtime != "auto":
         return runtime
+    forced = os.environ.get("VOCMINE_RUNTIME", "auto")
+    if forced not in RUNTIMES:
+        raise ValueError(f"VOCMINE_RUNTIME={forced!r} is not an encoder runtime; use one of {RUNTIMES}")
+    if forced != "auto":
+        return forced
     return "torch-bf16" if native_bf16() and not quantize else "onnx"
 
 
@@ -128,6 +139,7 @@ class Encoder:
         self.max_length = max_length
         self.runtime = runtime
         self.quantized = quantized
+        self.width_step = WIDTH_STEP
         self.calls = 0  # texts encoded; lets callers prove that stored outputs were reused
 
     @functools.cached_property
@@ -195,8 +207,9 @@ class Encoder:
         """Length-bucketed dynamic batching: yields (text indices, hidden states [b, w, layers, dim] with the last
         layer first, attention mask) per batch.
 
-        Texts are sorted by token count and batched by padded token count, so long texts get small batches and
-        short texts big ones, and padding stays small.
+        Texts are grouped by their token count rounded up to ``width_step`` (the padded width, so that a text's
+        outputs do not depend on its neighbours: ``WIDTH_STEP``) and batched by padded token count, so long texts
+        get small batches and short texts big ones, and padding stays small.
         """
         ids = self.tokenizer(
             [self.prefix + t for t in texts],
@@ -204,15 +217,17 @@ class Encoder:
             max_length=self.max_length,
             add_special_tokens=True,
         )["input_ids"]
-        batches: list[list[int]] = []
-        for i in np.argsort([len(x) for x in ids], kind="stable"):  # the last text of a batch is its widest
-            if batches and (len(batches[-1]) + 1) * len(ids[i]) <= batch_tokens:
-                batches[-1].append(int(i))
-            else:
-                batches.append([int(i)])
+        step = self.width_step
+        buckets: dict[int, list[int]] = {}
+        for i in np.argsort([len(x) for x in ids], kind="stable"):
+            buckets.setdefault(-(-len(ids[i]) // step) * step, []).append(int(i))
+        batches = [
+            (width, b[j : j + max(1, batch_tokens // width)])
+            for width, b in buckets.items()
+            for j in range(0, len(b), max(1, batch_tokens // width))
+        ]
         pad = self.tokenizer.pad_token_id
-        for b in batches:
-            width = len(ids[b[-1]])
+        for width, b in batches:
             input_ids = np.full((len(b), width), pad, dtype=np.int64)
             mask = np.zeros((len(b), width), dtype=np.int64)
             for r, i in enumerate(b):
