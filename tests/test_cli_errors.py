@@ -72,7 +72,7 @@ def test_run_with_broken_yaml_names_the_line(tmp_path):
 
 
 def test_nightly_flow_checks_the_sources_before_creating_the_database(tmp_path, prefect_harness):
-    from flows.nightly import nightly
+    from vocmine.flows.nightly import nightly
     from vocmine.ingest.config import SourceError
 
     db = tmp_path / "v.duckdb"
@@ -172,7 +172,7 @@ def test_query_prints_null_as_null_and_no_rows_as_a_header(tmp_path):
 
 # -- reprocess -----------------------------------------------------------------------------------------------
 def test_reprocess_selection_names_what_is_stored(tmp_path):
-    from flows.reprocess import check_selection
+    from vocmine.flows.reprocess import check_selection
 
     store = _store(tmp_path)
     with pytest.raises(errors.UsageError, match="--source nosuch") as e:
@@ -247,7 +247,7 @@ def _reviews(tmp_path, name: str, *texts: str):
 
 @pytest.mark.slow
 def test_a_night_with_every_input_missing_is_red(tmp_path, prefect_harness):
-    from flows.nightly import nightly
+    from vocmine.flows.nightly import nightly
 
     src, db = _sources(tmp_path, "reviews", "surveys"), tmp_path / "v.duckdb"
     state = nightly(sources=str(src), db=str(db), return_state=True)
@@ -263,8 +263,8 @@ def test_a_night_with_every_input_missing_is_red(tmp_path, prefect_harness):
 
 @pytest.mark.slow
 def test_nothing_new_is_green_but_a_failed_report_is_red(tmp_path, prefect_harness, monkeypatch):
-    import flows.report
-    from flows.nightly import nightly
+    import vocmine.flows.report as report_mod
+    from vocmine.flows.nightly import nightly
 
     src, db = _sources(tmp_path, "reviews", "gone"), tmp_path / "v.duckdb"
     _reviews(tmp_path, "reviews", "The courier was late.", "Great app.")
@@ -276,7 +276,7 @@ def test_nothing_new_is_green_but_a_failed_report_is_red(tmp_path, prefect_harne
     def broken(report):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(flows.report, "render_html", broken)
+    monkeypatch.setattr(report_mod, "render_html", broken)
     _reviews(tmp_path, "reviews", "The courier was late.", "Great app.", "Payment failed twice.")
     state = nightly(sources=str(src), db=str(db), return_state=True)
     assert state.is_failed()

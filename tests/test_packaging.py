@@ -49,6 +49,22 @@ def test_flows_import_as_vocmine_flows_from_the_checkout():
     assert Path(vocmine.flows.nightly.__file__).resolve() == REPO / "flows" / "nightly.py"
 
 
+def test_no_code_imports_the_checkout_only_name_flows():
+    # `flows.x` and `vocmine.flows.x` would be two module objects: a monkeypatch or a flow object of one misses
+    # the other, and the top-level name does not exist once installed
+    bad = []
+    for folder in ("vocmine", "flows", "tests", "bench"):
+        for path in REPO.joinpath(folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                bad += [
+                    f"{path.relative_to(REPO)}: {n}" for n in names if n == "flows" or n.startswith("flows.")
+                ]
+    assert not bad, bad
+
+
 def _third_party_imports() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for path in [*REPO.joinpath("vocmine").rglob("*.py"), *REPO.joinpath("flows").rglob("*.py")]:

@@ -86,7 +86,7 @@ def test_quarantine_retry_after_config_fix(prefect_harness, tmp_path):
 def test_one_hostile_record_or_file_does_not_stop_the_run_or_the_next_ones(prefect_harness, tmp_path):
     import json
 
-    from flows.nightly import nightly
+    from vocmine.flows.nightly import nightly
 
     good = {"review_id": "1", "created_at": "2026-10-01T10:00:00Z", "rating": 2, "text": "Courier was late"}
     (tmp_path / "deep.jsonl").write_text(
@@ -131,7 +131,7 @@ def test_one_hostile_record_or_file_does_not_stop_the_run_or_the_next_ones(prefe
 def test_a_kill_between_completing_a_run_and_refreshing_the_index_is_caught_up(
     prefect_harness, small_source, monkeypatch
 ):
-    import flows.nightly as nightly_mod
+    import vocmine.flows.nightly as nightly_mod
 
     db, cfg = small_source / "v.duckdb", str(small_source / "sources.yaml")
     nightly_mod.nightly(sources=cfg, db=str(db))
