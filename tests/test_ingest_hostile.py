@@ -222,6 +222,12 @@ def test_single_quoted_semicolon_csv_and_apostrophes(tmp_path):
     )
     docs, bad, _, _ = _intake(store, tmp_path / "a.csv")
     assert [d.text for d in docs] == ["I don't like it's packaging", "Great, didn't expect it"], bad
+    # a lone apostrophe and an apostrophe on a later line are no single-quoted field (hypothesis found it)
+    (tmp_path / "l.csv").write_bytes(
+        b"review_id,created_at,rating,text\r\n1,2026-10-01T10:00:00Z,3,'\r\n\n'\n"
+    )
+    docs, bad, _, _ = _intake(store, tmp_path / "l.csv")
+    assert [d.text for d in docs] == ["'"] and [q.location for q in bad] == ["l.csv:4"], (docs, bad)
 
 
 def test_grown_file_and_overlapping_export_add_only_what_is_new(tmp_path, model):

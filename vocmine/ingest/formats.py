@@ -132,14 +132,19 @@ def _json_record(loc: str, obj: Any, payload: str) -> RawRecord:
     return RawRecord(loc, obj, payload)
 
 
+_SINGLE_QUOTED = re.compile(r"(?:^|[,;\t|])'[^'\r\n]*'(?:[,;\t|]|\r?$)", re.M)
+
+
 def _sniff(sample: str, default: str) -> tuple[str, str]:
     """Delimiter and quote character of a CSV sample (the defaults when the sample is too plain to tell)."""
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         return default, '"'
-    # Apostrophes in text ("don't") can fool the sniffer into single quotes; trust that only without any '"'.
-    quote = dialect.quotechar if dialect.quotechar == "'" and '"' not in sample else '"'
+    # Apostrophes in text ("don't", a lone "'") can fool the sniffer into single quotes; trust that only without
+    # any '"' and with a whole single-quoted field on one line somewhere in the sample.
+    single = dialect.quotechar == "'" and '"' not in sample and _SINGLE_QUOTED.search(sample)
+    quote = "'" if single else '"'
     return dialect.delimiter, quote
 
 
