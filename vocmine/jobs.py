@@ -100,13 +100,14 @@ def iter_intake(
         block: list[Document | Quarantined] = []
         while failure is None:
             rec, failure = _read(records)
-            if rec is not None:
-                block.append(rec)
-            if block and (rec is None or len(block) == chunk_size):
+            if rec is None:  # the end of the file, or a failure: the records before it are kept
+                break
+            block.append(rec)
+            if len(block) == chunk_size:
                 yield _chunk(store, src, path, block)
                 block = []
-            if rec is None:
-                break
+        if block:
+            yield _chunk(store, src, path, block)
         if failure is not None:
             # The file as a whole is unreadable (or became so part-way: the records before it are kept).
             # It is quarantined once and marked read; `vocmine quarantine retry` re-reads it after a fix.

@@ -22,7 +22,8 @@ from vocmine.ingest.config import SourceConfig, SourceError
 
 SAMPLE_BYTES = 256 * 1024
 _SURROGATE = re.compile("[\udc80-\udcff]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: a lone surrogate (JSON "\\ud83d") that no UTF-8 text can hold; readers refuse it in any field
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: Deeper JSON records are quarantined: no feedback record nests like that, and deep values blow the stack later
 MAX_JSON_DEPTH = 64
 # csv refuses fields over 128 KiB by default; the per-source max_chars limit is the real guard
@@ -122,7 +123,7 @@ def _json_record(loc: str, obj: Any, payload: str) -> RawRecord:
         return RawRecord(loc, None, payload, "not a JSON object")
     if _json_depth(obj) > MAX_JSON_DEPTH:
         return RawRecord(loc, None, payload[:2000], f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
-    if _LONE_SURROGATE.search(payload) or _LONE_SURROGATE.search(json.dumps(obj, ensure_ascii=False)):
+    if LONE_SURROGATE.search(payload) or LONE_SURROGATE.search(json.dumps(obj, ensure_ascii=False)):
         return RawRecord(
             loc,
             None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +29,6 @@ ROLE_ALIASES: dict[str, Role] = {
 }
 SCORE_RANGES = {"rating": (1, 5), "nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 _EXTRA = ("customer_id", "language", "outcome")
-_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate (JSON "\\ud83d") cannot be stored as UTF-8
 
 
 class Rejected(Exception):
@@ -80,7 +78,7 @@ def _text(value: Any, name: str = "text") -> str:
 
 
 def _unicode(value: str, name: str) -> str:
-    if _SURROGATE.search(value):
+    if formats.LONE_SURROGATE.search(value):
         raise Rejected(f"{name} holds a lone surrogate escape (invalid Unicode)")
     return value
 
@@ -125,7 +123,8 @@ def to_document(src: SourceConfig, row: dict[str, Any], location: str) -> Docume
     mapped = {
         c(k) for k in ("id", "timestamp", "text", "turns", *SCORE_RANGES, "channel", "product", *_EXTRA)
     }
-    extra = {k: v for k, v in row.items() if k not in mapped and v not in (None, "") and src.extra == "mask"}
+    keep = src.extra == "mask"  # `extra: drop` keeps only the canonical fields below
+    extra = {k: v for k, v in row.items() if keep and k not in mapped and v not in (None, "")}
     # canonical fields without a column of their own are kept under their canonical names
     extra.update({k: row[c(k)] for k in _EXTRA if row.get(c(k)) not in (None, "")})
     return Document(
