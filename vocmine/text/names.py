@@ -260,6 +260,12 @@ def _sentence_initial(text: str, start: int) -> bool:
     return i < 0 or text[i] in ".!?\n…:;)"
 
 
+def _after_en_locative(text: str, start: int) -> bool:
+    """Whether the word before ``start`` is an English locative ("in", "from", "to" ...): a place follows."""
+    prev = _PREV_WORD_RE.search(text, 0, start)
+    return bool(prev and prev.group(1).lower() in _LOCATIVE_EN)
+
+
 def _acceptable_name(word: str, cue: bool, brand_ok: bool = False, lower_ok: bool = False) -> bool:
     """Whether ``word`` can start a person name.
 
@@ -335,8 +341,7 @@ def _rule_spans(text: str) -> Iterator[_Span]:
         if _CYR.search(word):
             ok = _ru_name_tag(word, strict=False)
         else:  # not "in Charlotte at the gate": a place before the desk
-            prev = _PREV_WORD_RE.search(text, 0, m.start())
-            ok = word.lower() in _EN_NAMES_AND_PLACES and not (prev and prev.group(1).lower() in _LOCATIVE_EN)
+            ok = word.lower() in _EN_NAMES_AND_PLACES and not _after_en_locative(text, m.start())
         if ok:
             yield _Span(m.start("name"), m.end("name"))
     for m in _CAPS_RUN_RE.finditer(text):
@@ -347,11 +352,9 @@ def _rule_spans(text: str) -> Iterator[_Span]:
         if _CYR.search(word) or low not in EN_GIVEN_NAMES or is_brand(word):
             continue
         end = _extend_surname(text, m.end())
-        if low in EN_PLACE_NAMES:
-            # A place that is also a given name counts with a surname ("Tyler Farr"), never after "in", "to"...
-            prev = _PREV_WORD_RE.search(text, 0, m.start())
-            if end == m.end() or (prev and prev.group(1).lower() in _LOCATIVE_EN):
-                continue
+        # A place that is also a given name counts with a surname ("Tyler Farr"), never after "in", "to"...
+        if low in EN_PLACE_NAMES and (end == m.end() or _after_en_locative(text, m.start())):
+            continue
         yield _Span(m.start(), end)
 
 
