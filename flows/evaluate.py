@@ -14,9 +14,9 @@ from vocmine.nlp.model import load_model
 
 
 @task(cache_policy=NO_CACHE)
-def run_suite(name: str, model_dir: str, data: str) -> ev.SuiteResult:
+def run_suite(name: str, model_dir: str, data: str, errors: int = 0) -> ev.SuiteResult:
     # no retries: a suite is deterministic, and its failure is reported in EVAL.md instead
-    return ev.run_suite(name, load_model(model_dir), Path(data))
+    return ev.run_suite(name, load_model(model_dir), Path(data), errors)
 
 
 @task(cache_policy=NO_CACHE)
@@ -34,16 +34,21 @@ def evaluate(
     data: str = str(settings.SHARED_DATA_DIR),
     suites: list[str] | None = None,
     out: str = str(settings.MODELS_DIR / "EVAL.md"),
+    errors: int = 0,
 ) -> ev.EvalReport:
-    """Run the named suites (default: all in ``vocmine.evaluate.SUITES``) and write the report."""
+    """Run the named suites (default: all in ``vocmine.evaluate.SUITES``) and write the report; with ``errors``,
+    also each set's ``errors`` most confident mistakes per gold class, in ``errors.csv`` beside the report."""
     logger = get_run_logger()
     results = []
     for name in suites or list(ev.SUITES):
-        r = run_suite(name, model, data)
+        r = run_suite(name, model, data, errors)
         if r.error:
             logger.warning("suite %s did not run: %s", name, r.error)
         results.append(r)
     report = write_report(results, model, data, out)
+    if errors:
+        path = Path(out).with_name("errors.csv")
+        logger.info("%d mistakes written to %s", ev.write_mistakes(results, path), path)
     create_markdown_artifact(ev.render_markdown(report), key="evaluation", description="vocmine evaluate")
     return report
 

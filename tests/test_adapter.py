@@ -47,9 +47,13 @@ LABELS = np.array([2 if WORDS.index(t.split()[0]) < 4 else 0 for t in TEXTS])
 @pytest.fixture(scope="module")
 def tiny_bert(tmp_path_factory) -> Path:
     """A 4-layer BERT with a word-level vocabulary: trains and merges in seconds."""
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+def make_tiny_bert(d: Path, dropout: float = 0.1) -> Path:
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
-    d = tmp_path_factory.mktemp("tiny-bert")
+    d.mkdir(parents=True, exist_ok=True)
     (d / "vocab.txt").write_text(
         "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "query", ":", *WORDS])
     )
@@ -61,6 +65,8 @@ def tiny_bert(tmp_path_factory) -> Path:
         num_hidden_layers=4,
         num_attention_heads=2,
         intermediate_size=64,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
     )
     BertModel(cfg).save_pretrained(d)
     return d
@@ -220,3 +226,57 @@ def test_heads_are_fitted_on_the_reference_embeddings():
         adapter=ADAPTER, runtime="onnx"
     )
     assert _reference(ModelConfig(runtime="torch")).runtime == "torch"
+
+
+def test_a_killed_run_resumes_from_its_checkpoint_and_ends_where_an_unbroken_one_does(tmp_path):
+    """A session ends, the run with it: the same command resumes from the last saved state, on the same batches
+    (without dropout, whose draws differ after a resume, the result is the unbroken run's)."""
+    from safetensors.numpy import load_file
+
+    tiny_bert = make_tiny_bert(tmp_path / "bert", dropout=0.0)
+    cfg = AdapterTrainConfig(
+        steps=12,
+        batch=8,
+        rank=4,
+        alpha=8,
+        first_layer=2,
+        warmup=2,
+        lr=5e-3,
+        dropout=0.0,
+        checkpoint_every=5,
+        bf16=False,
+    )
+    train = dict(texts=TEXTS, y=LABELS, idx_train=np.arange(len(TEXTS)), cfg=cfg, log=lambda *_: None)
+    unbroken = train_adapter(str(tiny_bert), out=tmp_path / "a", checkpoint=tmp_path / "ckpt-a", **train)
+    # the unbroken run left its step-10 state behind: a second run with that folder is one killed after step 10
+    lines: list[str] = []
+    resumed = train_adapter(
+        str(tiny_bert), out=tmp_path / "b", checkpoint=tmp_path / "ckpt-a", **{**train, "log": lines.append}
+    )
+    assert any("resumed at step 10" in m for m in lines)
+    assert [h["step"] for h in resumed["history"]] == [h["step"] for h in unbroken["history"]]
+    a, b = (load_file(tmp_path / d / "adapter_model.safetensors") for d in ("a", "b"))
+    assert a.keys() == b.keys() and all(np.allclose(a[k], b[k], atol=1e-6) for k in a)
+
+
+def test_training_continues_from_a_given_adapter(tiny_bert, adapter, tmp_path):
+    """--adapter-init: the run starts from the adapter's weights (its rank and layers), not from zero."""
+    cfg = AdapterTrainConfig(steps=2, batch=8, warmup=1, lr=1e-9, bf16=False)
+    train_adapter(
+        str(tiny_bert),
+        TEXTS,
+        LABELS,
+        np.arange(len(TEXTS)),
+        tmp_path / "c",
+        cfg=cfg,
+        log=lambda *_: None,
+        init=adapter[0],
+    )
+    from safetensors.numpy import load_file
+
+    start, got = (
+        load_file(adapter[0] / "adapter_model.safetensors"),
+        load_file(tmp_path / "c" / "adapter_model.safetensors"),
+    )
+    assert start.keys() == got.keys() and all(np.allclose(start[k], got[k], atol=1e-5) for k in start)
+    assert json.loads((tmp_path / "c" / "adapter_config.json").read_text())["r"] == 8

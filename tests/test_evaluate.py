@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
@@ -58,6 +59,7 @@ def shared(tmp_path_factory):
             rows = _rows(lex, tag=f" [{split}]") + [(f"Мы пришли в восемь [{split}]", "none")]
             _write(root / f"semeval2016_absa_{lang}_restaurants/{split}_sentences.csv", rows)
     _write(root / "tweeteval_sentiment/val.csv", _rows(EN, tag=" #tw"))
+    _write(root / "semeval2017_sentiment_en/train.csv", _rows(EN, tag=" #se17"))
     for split in ("train", "test"):
         _write(root / f"sst2/{split}.csv", _rows(EN, ("positive", "negative"), tag=f" ({split})"))
     _write(root / "uci_sentiment_sentences/all.csv", _rows(EN, ("positive", "negative"), tag=" (uci)"))
@@ -232,7 +234,7 @@ def test_domains_suite_scores_sources_no_training_saw(shared, emb_cache, model):
     # RuSentiment's skip/speech and ACOS sentences whose opinions disagree are dropped
     assert len(sets["RuSentiment test (VK posts)"]) == 9
     assert set(sets["ACOS laptop reviews test"]["text"]) == {f"{t} (laptop)" for v in EN.values() for t in v}
-    figs = {f.dataset: f for f in domain_figures(model, shared)}
+    figs = {f.dataset: f for f in domain_figures(model, shared).figures}
     assert set(figs) == set(sets)
     for name, f in figs.items():
         assert f.suite == "domains" and f.setting == "unseen domain" and f.target is None
@@ -247,3 +249,45 @@ def test_domains_suite_scores_sources_no_training_saw(shared, emb_cache, model):
     fig = figs["Complaints on Twitter (11 domains)"]
     assert fig.metric == "macro-F1 (complaint = negative)"
     assert fig.value == pytest.approx(f1_score(tw["label"], pred, average="macro"), abs=1e-4)
+
+
+def test_leave_one_corpus_out_refits_the_heads_without_each_corpus(shared, emb_cache, model):
+    from vocmine.train.sentiment import LEFT_OUT, loco_figures
+
+    out = loco_figures(model, shared, errors=1)
+    figs = {f.dataset: f for f in out.figures}
+    assert set(LEFT_OUT) < set(figs)
+    for name, drop in LEFT_OUT.items():
+        f = figs[name]
+        assert f.suite == "loco" and f.setting == "left out" and 0.0 <= f.value <= 1.0
+        assert f.note.startswith(f"trained without {', '.join(drop)} (")
+    values = [figs[n].value for n in LEFT_OUT]
+    mean = figs[f"mean of {len(LEFT_OUT)} left-out sets"]
+    assert mean.value == pytest.approx(np.mean(values), abs=1e-4) and mean.target == 0.65
+    worst = figs["worst left-out set"]
+    assert worst.value == min(values) and worst.target == 0.55 and figs[worst.note].value == worst.value
+    for m in out.mistakes:  # at most one per set and gold class, and each a mistake
+        assert m["predicted"] != m["gold"] and m["set"].endswith("(left out)")
+    assert len({(m["set"], m["gold"]) for m in out.mistakes}) == len(out.mistakes)
+
+
+def test_errors_option_writes_the_most_confident_mistakes(
+    shared, emb_cache, model, prefect_harness, tmp_path
+):
+    from vocmine.flows.evaluate import evaluate
+
+    out = tmp_path / "EVAL.md"
+    evaluate(
+        model=str(settings.DEFAULT_MODEL_DIR), data=str(shared), suites=["sentiment"], out=str(out), errors=2
+    )
+    rows = pd.read_csv(tmp_path / "errors.csv", keep_default_na=False)
+    assert list(rows.columns) == ["suite", "set", "gold", "predicted", "confidence", "text"]
+    assert (rows["suite"] == "sentiment").all() and (rows["gold"] != rows["predicted"]).all()
+    assert rows.groupby(["set", "gold"]).size().max() <= 2
+    sets = corpora.sentiment_eval_sets(shared)
+    for _, r in rows.iterrows():  # each row is a text of its set with that gold label
+        df = sets[r["set"]]
+        assert r["gold"] in set(df.loc[df["text"] == r["text"], "label"])
+    # within a set and class, the most confident first
+    for _, g in rows.groupby(["set", "gold"], sort=False):
+        assert list(g["confidence"]) == sorted(g["confidence"], reverse=True)

@@ -169,11 +169,17 @@ def train(
             help="Use this trained adapter folder instead of training one (e.g. one trained on a GPU)."
         ),
     ] = None,
+    adapter_init: Annotated[
+        Path | None,
+        typer.Option(help="With --adapter: continue training this adapter folder (e.g. the shipped one)."),
+    ] = None,
     int8: Annotated[
         bool, typer.Option(help="Run the encoder with int8 weights and fit the head on its embeddings.")
     ] = False,
 ) -> None:
-    """Train the sentiment head on the shared corpora (fixed seed) and regenerate the model card."""
+    """Train the sentiment heads on the shared corpora (fixed seed) and regenerate the model card.
+
+    With --adapter the run checkpoints under .cache/checkpoints: the same command after a restart resumes it."""
     _quiet_prefect()
     from vocmine.flows.train import train as train_flow
 
@@ -183,6 +189,7 @@ def train(
         adapter=adapter,
         adapter_from=str(adapter_from) if adapter_from else None,
         int8=int8,
+        adapter_init=str(adapter_init) if adapter_init else None,
     )
     typer.echo(f"model written to {out}; run `vocmine evaluate` for the full figures")
 
@@ -196,13 +203,21 @@ def evaluate(
     ] = None,
     out: Annotated[Path, typer.Option(help="Report to write (eval.json beside it).")] = settings.MODELS_DIR
     / "EVAL.md",
+    errors: Annotated[
+        int,
+        typer.Option(
+            "--errors",
+            min=0,
+            help="Also write the N most confident mistakes per set and class to errors.csv.",
+        ),
+    ] = 0,
 ) -> None:
-    """Run the dev figures (sentiment, touchpoints, aspects, domains) and write EVAL.md beside baseline and previous model."""
+    """Run the dev figures (sentiment, touchpoints, aspects, domains, leave-one-corpus-out) and write EVAL.md."""
     _quiet_prefect()
     from vocmine.evaluate import fmt
     from vocmine.flows.evaluate import evaluate as evaluate_flow
 
-    r = evaluate_flow(model=str(model), data=str(data), suites=suite, out=str(out))
+    r = evaluate_flow(model=str(model), data=str(data), suites=suite, out=str(out), errors=errors)
     for f in r.figures:
         flag = {True: "", False: "  (below target)", None: ""}[f.reached]
         typer.echo(
@@ -211,7 +226,7 @@ def evaluate(
         )
     for s, e in r.errors.items():
         typer.echo(f"{s:12s} ERROR {e}", err=True)
-    typer.echo(f"written {out}")
+    typer.echo(f"written {out}" + (f" and {out.with_name('errors.csv')}" if errors else ""))
     if r.errors:
         raise typer.Exit(1)
 

@@ -8,7 +8,9 @@ previous model had.
 
 from __future__ import annotations
 
+import csv
 import importlib
+import inspect
 import json
 import time
 import traceback
@@ -52,9 +54,19 @@ SUITES: dict[str, str] = {
     "touchpoints": "vocmine.train.touchpoints:figures",
     "aspects": "vocmine.train.aspects:figures",
     "domains": "vocmine.train.sentiment:domain_figures",
+    "loco": "vocmine.train.sentiment:loco_figures",
 }
 
-Suite = Callable[["VocModel", Path], list[Figure]]
+Suite = Callable[..., "list[Figure] | SuiteOutput"]
+
+
+@dataclass
+class SuiteOutput:
+    """What a suite that can explain itself returns: its figures and, when asked (``errors``), its most
+    confident mistakes (rows with set, gold, predicted, confidence, text)."""
+
+    figures: list[Figure]
+    mistakes: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +77,7 @@ class SuiteResult:
     figures: list[Figure] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    mistakes: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -104,17 +117,24 @@ def load_suite(name: str) -> Suite:
     return getattr(importlib.import_module(module), func)
 
 
-def run_suite(name: str, model: VocModel, root: Path) -> SuiteResult:
-    """Run one suite; a missing module or a failure becomes an error line in the report, not a crash."""
+def run_suite(name: str, model: VocModel, root: Path, errors: int = 0) -> SuiteResult:
+    """Run one suite; a missing module or a failure becomes an error line in the report, not a crash.
+
+    ``errors``: ask the suites that take it for their ``errors`` most confident mistakes per set and class.
+    """
     t0 = time.perf_counter()
     try:
-        figs = list(load_suite(name)(model, root))
+        fn = load_suite(name)
+        takes = "errors" in inspect.signature(fn).parameters
+        out = fn(model, root, errors=errors) if errors and takes else fn(model, root)
+        if not isinstance(out, SuiteOutput):
+            out = SuiteOutput(list(out))
     except Exception as e:  # noqa: BLE001 - one broken suite must not hide the others' figures
         last = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
         where = f" ({Path(last.filename).name}:{last.lineno})" if last else ""
         took = round(time.perf_counter() - t0, 1)
         return SuiteResult(name, error=f"{type(e).__name__}: {e}{where}", seconds=took)
-    return SuiteResult(name, figs, seconds=round(time.perf_counter() - t0, 1))
+    return SuiteResult(name, out.figures, seconds=round(time.perf_counter() - t0, 1), mistakes=out.mistakes)
 
 
 def read_report(path: Path) -> EvalReport | None:
@@ -225,3 +245,17 @@ def write_report(r: EvalReport, out: Path) -> Path:
 
 def json_twin(out: Path) -> Path:
     return out.with_name("eval.json")
+
+
+MISTAKE_FIELDS = ("suite", "set", "gold", "predicted", "confidence", "text")
+
+
+def write_mistakes(results: Sequence[SuiteResult], path: Path) -> int:
+    """``--errors``: every suite's most confident mistakes in one CSV (a row per text); returns the rows."""
+    rows = [{"suite": r.suite, **m} for r in results for m in r.mistakes]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=MISTAKE_FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    return len(rows)

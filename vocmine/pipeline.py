@@ -81,7 +81,11 @@ class Analyzer:
             # a document's embedding is pooled from its segments' (no second encoder pass over the whole text)
             doc_emb, has_segments = p.pool(seg_emb, self.model.encoder.dim)
             idx = np.flatnonzero(has_segments)
-            doc_p = self.model.sentiment_proba(doc_emb[idx]) if len(idx) else np.zeros((0, 3))
+            doc_p = (
+                self.model.document_proba(doc_emb, seg_p, p.owner, p.weights)[idx]
+                if len(idx)
+                else np.zeros((0, 3))
+            )
             document_predictions = _sentiment_frame(documents.iloc[idx][["doc_id"]], doc_p, self.model, mv)
 
             # the touchpoints read the embedding (the last layer), the first block of the features
@@ -246,17 +250,58 @@ class Prepared:
         """What the encoder embeds: the segment texts (documents are pooled from them)."""
         return self.segments["text"].tolist()
 
+    @cached_property
+    def owner(self) -> np.ndarray:
+        """Each segment's document (row of ``documents``)."""
+        return pd.Index(self.documents["doc_id"]).get_indexer(self.segments["doc_id"])
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """Each segment's weight in its document's pooling: its length."""
+        return np.array([len(t) for t in self.segments["text"]], np.float32)
+
     def pool(self, seg_emb: np.ndarray, block: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Document embeddings pooled from ``seg_emb`` (rows of ``segments``; ``block``: see ``pool_segments``),
         and which documents have segments."""
-        owner = pd.Index(self.documents["doc_id"]).get_indexer(self.segments["doc_id"])
         n = len(self.documents)
-        emb = pool_segments(seg_emb, [len(t) for t in self.segments["text"]], owner, n, block)
-        return emb, np.bincount(owner, minlength=n) > 0
+        emb = pool_segments(seg_emb, self.weights, self.owner, n, block)
+        return emb, np.bincount(self.owner, minlength=n) > 0
 
     @cached_property
     def text_hashes(self) -> list[str]:
         return [content_hash(t) for t in self.texts]
+
+
+@dataclass
+class Clauses:
+    """Documents as a run sees them, for training and evaluation: their clauses' encoder outputs and pooling."""
+
+    doc_emb: np.ndarray  # pooled, one row per document (zero for a document without clauses)
+    seg_emb: np.ndarray  # one row per clause
+    owner: np.ndarray  # each clause's document
+    weights: np.ndarray  # each clause's weight in the pooling (its length)
+    texts: list[str]  # the clauses
+
+    def proba(self, model) -> np.ndarray:
+        """A model's document probabilities, as ``Pipeline.finish`` computes them (``model``: a ``VocModel``
+        or anything with its ``sentiment_proba`` and ``document_proba``)."""
+        seg_p = model.sentiment_proba(self.seg_emb) if len(self.seg_emb) else np.zeros((0, 3))
+        return model.document_proba(self.doc_emb, seg_p, self.owner, self.weights)
+
+
+def document_clauses(
+    texts: Sequence[str],
+    encode: Callable[[list[str]], np.ndarray],
+    segmenter: Segmenter | None = None,
+    block: int | None = None,
+) -> Clauses:
+    """``texts`` through the text stage, their segments embedded by ``encode`` (e.g. a cached
+    ``Encoder.encode``; features pooled per ``block``), pooled exactly as a run pools them."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    docs = [Document("eval", "review", str(i), epoch, t) for i, t in enumerate(texts)]
+    p = prepare_documents(docs, segmenter or shared_segmenter())
+    seg_emb = encode(p.texts)
+    return Clauses(p.pool(seg_emb, block)[0], seg_emb, p.owner, p.weights, p.texts)
 
 
 def document_embeddings(
@@ -267,14 +312,9 @@ def document_embeddings(
 ) -> np.ndarray:
     """Document embeddings made exactly as a run makes them (text stage, segment embeddings, pooling).
 
-    For evaluation: ``encode`` embeds a list of texts (e.g. a cached ``Encoder.encode``; features pooled per
-    ``block``). Rows of texts that have no segments are zero, and such texts get no document prediction in a
-    run either.
+    Rows of texts that have no segments are zero, and such texts get no document prediction in a run either.
     """
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    docs = [Document("eval", "review", str(i), epoch, t) for i, t in enumerate(texts)]
-    p = prepare_documents(docs, segmenter or shared_segmenter())
-    return p.pool(encode(p.texts), block)[0]
+    return document_clauses(texts, encode, segmenter, block).doc_emb
 
 
 def _sentiment_frame(keys: pd.DataFrame, proba: np.ndarray, model: VocModel, mv: str) -> pd.DataFrame:

@@ -109,6 +109,42 @@ def load_head(path: Path) -> Head:
     return MLPHead.from_pretrained(path) if kind == "mlp" else SoftmaxHead.from_pretrained(path)
 
 
+def clause_stats(seg_p: np.ndarray, owner: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """What a document head reads of its clauses' sentiment: per class, the highest clause probability and the
+    length-weighted mean (``[n, 2 × classes]``; rows of documents without clauses are zero).
+
+    The maximum is what a mean of embeddings loses: one clearly negative clause among neutral ones.
+    """
+    k = seg_p.shape[1] if seg_p.ndim == 2 else 0
+    top = np.zeros((n, k), np.float32)
+    total = np.zeros((n, k), np.float32)
+    if len(owner):
+        np.maximum.at(top, owner, seg_p)
+        np.add.at(total, owner, seg_p * weights[:, None])
+    mass = np.bincount(owner, weights=weights, minlength=n)[:, None] if len(owner) else np.zeros((n, 1))
+    mean = np.divide(total, mass, out=np.zeros_like(total), where=mass > 0)
+    return np.concatenate([top, mean], axis=1).astype(np.float32)
+
+
+@dataclass
+class DocumentHead(SoftmaxHead):
+    """A document's sentiment learned from its clauses: logistic regression over the pooled clause embedding and
+    the clause head's ``clause_stats`` (trained on document labels; ``vocmine train``)."""
+
+    def proba(self, doc_emb: np.ndarray, stats: np.ndarray) -> np.ndarray:
+        return self.predict_proba(np.concatenate([doc_emb, stats], axis=1))
+
+    def save_pretrained(self, path: Path) -> None:
+        super().save_pretrained(path)
+        meta = json.loads((path / "head.json").read_text())
+        (path / "head.json").write_text(json.dumps({"kind": "document", **meta}, indent=2))
+
+    @classmethod
+    def from_pretrained(cls, path: Path) -> DocumentHead:
+        h = SoftmaxHead.from_pretrained(path)
+        return cls(h.weight, h.bias, h.labels, h.temperature)
+
+
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """Temperature minimising held-out negative log-likelihood (Guo et al., 2017), by grid search."""
     best_t, best_nll = 1.0, np.inf
@@ -118,3 +154,28 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
         if nll < best_nll:
             best_t, best_nll = float(t), nll
     return best_t
+
+
+@dataclass
+class SentimentHeads:
+    """The clause head and, when trained, the document head: what turns encoder outputs into sentiment."""
+
+    clause: Head
+    document: DocumentHead | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        return self.clause.labels
+
+    def sentiment_proba(self, emb: np.ndarray) -> np.ndarray:
+        return self.clause.predict_proba(emb)
+
+    def document_proba(
+        self, doc_emb: np.ndarray, seg_p: np.ndarray, owner: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
+        """Document probabilities (head label order) from the pooled embeddings ``doc_emb`` and the clause
+        probabilities ``seg_p`` of the clauses ``owner`` assigns to them (``weights``: their lengths); without a
+        document head, the clause head on the pooled embedding."""
+        if self.document is None:
+            return self.sentiment_proba(doc_emb)
+        return self.document.proba(doc_emb, clause_stats(seg_p, owner, weights, len(doc_emb)))

@@ -14,7 +14,7 @@ import numpy as np
 from vocmine import settings
 from vocmine.nlp.aspects import AspectPolarity
 from vocmine.nlp.encoder import Encoder, encoder_fingerprint, merged_encoder, resolve_encoder
-from vocmine.nlp.heads import Head, load_head
+from vocmine.nlp.heads import DocumentHead, Head, SentimentHeads, load_head
 from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead, TouchpointParams
 from vocmine.taxonomy import Taxonomy
 
@@ -22,6 +22,7 @@ CONFIG = "vocmine.json"
 TOUCHPOINT_HEAD = "touchpoints"  # subfolder of a model folder: trained touchpoint head, if any
 ASPECT_HEAD = "aspects"  # subfolder: polarity-toward-a-touchpoint head, if any
 ADAPTER = "encoder-adapter"  # subfolder: LoRA adapter of the base encoder written by `vocmine train`, if any
+DOCUMENT_HEAD = "document"  # subfolder: document sentiment from its clauses (``DocumentHead``), if any
 
 
 @dataclass
@@ -78,6 +79,8 @@ class VocModel:
             taxonomy, encoder, TouchpointParams(**(config.touchpoints or {}))
         )
         self.aspects: AspectPolarity | None = None  # polarity toward a touchpoint (``aspects/``), if shipped
+        # a document's label from its clauses; without one, the sentiment head reads the pooled embedding
+        self.document: DocumentHead | None = None
 
     @classmethod
     def from_pretrained(
@@ -106,6 +109,8 @@ class VocModel:
             else Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY)
         )
         model = cls(config, enc, load_head(path / "sentiment"), tax)
+        if (path / DOCUMENT_HEAD / "head.json").exists():
+            model.document = DocumentHead.from_pretrained(path / DOCUMENT_HEAD)
         if (path / TOUCHPOINT_HEAD / "head.json").exists():  # trained by `vocmine train-touchpoints`
             model.touchpoints.attach(TouchpointHead.from_pretrained(path / TOUCHPOINT_HEAD))
         if (path / ASPECT_HEAD / "head.json").exists():
@@ -122,6 +127,8 @@ class VocModel:
             shutil.copytree(Path(src) / self.config.adapter, path / self.config.adapter, dirs_exist_ok=True)
         (path / CONFIG).write_text(json.dumps(asdict(self.config), indent=2, ensure_ascii=False))
         self.sentiment.save_pretrained(path / "sentiment")
+        if self.document is not None:
+            self.document.save_pretrained(path / DOCUMENT_HEAD)
         if self.touchpoints.head is not None:
             self.touchpoints.head.save_pretrained(path / TOUCHPOINT_HEAD)
         if self.aspects is not None:
@@ -138,6 +145,9 @@ class VocModel:
         h.update(encoder_fingerprint(self.encoder.name).encode())
         for t in self.sentiment.tensors().values():
             h.update(np.ascontiguousarray(t).tobytes())
+        if self.document is not None:
+            for t in self.document.tensors().values():
+                h.update(np.ascontiguousarray(t).tobytes())
         if self.touchpoints.head is not None:  # a trained touchpoint head changes the labels
             for t in self.touchpoints.head.tensors().values():
                 h.update(np.ascontiguousarray(t).tobytes())
@@ -157,8 +167,18 @@ class VocModel:
             + (f"|layers+{','.join(map(str, extra))}" if extra else "")
         )
 
+    @property
+    def heads(self) -> SentimentHeads:
+        return SentimentHeads(self.sentiment, self.document)
+
     def sentiment_proba(self, emb: np.ndarray) -> np.ndarray:
         return self.sentiment.predict_proba(emb)
+
+    def document_proba(
+        self, doc_emb: np.ndarray, seg_p: np.ndarray, owner: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
+        """``SentimentHeads.document_proba`` of this model's heads."""
+        return self.heads.document_proba(doc_emb, seg_p, owner, weights)
 
 
 def load_model(

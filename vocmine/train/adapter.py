@@ -47,6 +47,7 @@ class AdapterTrainConfig:
     anchor: float = 10.0  # weight of the mean 1 - cos(adapted, base) term
     max_length: int = 96  # training truncation (clauses and tweets are shorter)
     bf16: bool | None = None  # bf16 autocast; None: where the device has bf16 kernels
+    checkpoint_every: int = 25  # steps between saved states (with a checkpoint folder)
 
 
 def length_batches(
@@ -73,11 +74,16 @@ def train_adapter(
     cfg: AdapterTrainConfig | None = None,
     log: Callable[[str], None] = print,
     base_name: str | None = None,
+    init: Path | None = None,
+    checkpoint: Path | None = None,
 ) -> dict:
     """Train the adapter on ``texts[idx_train]`` (labels ``y``: indices into SENTIMENT_LABELS); save it to ``out``.
 
     ``base`` is a local checkpoint folder (``encoder.resolve_encoder``); ``base_name`` is what the adapter's
-    config records as its base (default ``base``). Returns the training log.
+    config records as its base (default ``base``). ``init``: an adapter to continue from (its rank and targets
+    win over ``cfg``'s). ``checkpoint``: a folder the run saves its state to every ``cfg.checkpoint_every``
+    steps and resumes from when it holds one (a run killed with its session goes on where it stopped; the
+    batches are the same, dropout's random draws are not). Returns the training log.
     """
     import torch
     import torch.nn.functional as F
@@ -93,17 +99,23 @@ def train_adapter(
     autocast = torch.autocast(device, torch.bfloat16, enabled=bf16)
     rng = np.random.default_rng(cfg.seed)
     tok = AutoTokenizer.from_pretrained(base)
-    model = get_peft_model(
-        AutoModel.from_pretrained(base),
-        LoraConfig(
-            r=cfg.rank,
-            lora_alpha=cfg.alpha,
-            lora_dropout=cfg.dropout,
-            target_modules=list(cfg.targets),
-            layers_to_transform=list(range(cfg.first_layer, model_layers(base))),
-            layers_pattern="layer",
-        ),
-    ).to(device)
+    if init is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(AutoModel.from_pretrained(base), str(init), is_trainable=True)
+    else:
+        model = get_peft_model(
+            AutoModel.from_pretrained(base),
+            LoraConfig(
+                r=cfg.rank,
+                lora_alpha=cfg.alpha,
+                lora_dropout=cfg.dropout,
+                target_modules=list(cfg.targets),
+                layers_to_transform=list(range(cfg.first_layer, model_layers(base))),
+                layers_pattern="layer",
+            ),
+        )
+    model = model.to(device)
     probe = torch.nn.Linear(int(model.config.hidden_size), int(y.max()) + 1).to(device)
     counts = np.bincount(y[idx_train], minlength=probe.out_features)
     weight = torch.tensor(len(idx_train) / (len(counts) * np.maximum(counts, 1)), dtype=torch.float32).to(
@@ -120,8 +132,24 @@ def train_adapter(
     )
     inputs = [prefix + t for t in texts]
     batches = length_batches([len(t) for t in inputs], idx_train, cfg.batch, rng)
-    history, t0 = [], time.time()
-    for step in range(cfg.steps):
+    history, t0, first, spent = [], time.time(), 0, 0.0
+    state = checkpoint / "state.pt" if checkpoint is not None else None
+    if state is not None and state.exists():
+        from peft import set_peft_model_state_dict
+
+        saved = torch.load(state, map_location=device, weights_only=False)
+        set_peft_model_state_dict(model, saved["lora"])
+        probe.load_state_dict(saved["probe"])
+        opt.load_state_dict(saved["opt"])
+        sched.load_state_dict(saved["sched"])
+        first, history, spent = saved["step"], saved["history"], saved["seconds"]
+        torch.manual_seed(cfg.seed + first)
+        for _ in range(first):  # the same batch sequence: skip the ones done
+            next(batches)
+        log(f"adapter: resumed at step {first} from {state}")
+    for step in range(first, cfg.steps):
+        if state is not None and step > first and step % cfg.checkpoint_every == 0:
+            _save_state(state, model, probe, opt, sched, step, history, spent + time.time() - t0)
         idx = next(batches)
         enc = tok(
             [inputs[i] for i in idx],
@@ -160,13 +188,36 @@ def train_adapter(
     (out / "adapter_config.json").write_text(json.dumps(conf, indent=2, sort_keys=True) + "\n")
     report = {
         "config": asdict(cfg),
-        "seconds": round(time.time() - t0),
+        "init": str(init) if init is not None else None,
+        "seconds": round(spent + time.time() - t0),
         "device": _device_name(device),
         "bf16": bf16,
         "history": history,
     }
     (out / TRAINING_LOG).write_text(json.dumps(report, indent=1) + "\n")
     return report
+
+
+def _save_state(state: Path, model, probe, opt, sched, step: int, history: list, seconds: float) -> None:
+    """Everything a resumed run needs, written to a temporary file and renamed (a kill never leaves half)."""
+    import torch
+    from peft import get_peft_model_state_dict
+
+    state.parent.mkdir(parents=True, exist_ok=True)
+    tmp = state.with_suffix(".tmp")
+    torch.save(
+        {
+            "lora": get_peft_model_state_dict(model),
+            "probe": probe.state_dict(),
+            "opt": opt.state_dict(),
+            "sched": sched.state_dict(),
+            "step": step,
+            "history": history,
+            "seconds": seconds,
+        },
+        tmp,
+    )
+    tmp.replace(state)
 
 
 def read_training_log(adapter: Path) -> dict:

@@ -82,6 +82,13 @@ def tweeteval(root: Path, split: str = "val") -> pd.DataFrame:
     return _three(read_corpus(root, "tweeteval_sentiment/val.csv"), "en")
 
 
+def semeval2017(root: Path, split: str = "train") -> pd.DataFrame:
+    """SemEval-2017 Task 4A training tweets (the 2013–2016 files; CC BY 3.0, Twitter's terms apply): English tweets
+    with their neutral announcements, headlines and questions, which no other English set has. Rows that are also in
+    TweetEval's validation split were dropped by the data set itself."""
+    return _three(read_corpus(root, "semeval2017_sentiment_en/train.csv"), "en")
+
+
 def sst2(root: Path, split: str) -> pd.DataFrame:
     return _three(read_corpus(root, f"sst2/{split}.csv"), "en")
 
@@ -210,6 +217,8 @@ def sentiment_training_set(root: Path | None = None, seed: int = 13) -> pd.DataF
         "cedr": cedr(root, "train"),
         "uci_sentiment": uci(root),
         "sst2": _at_most(sst2(root, "train"), 8000, seed),
+        # 47.5k tweets would be half the mix: a sample as large as the Russian tweet sets together
+        "semeval2017_en": _at_most(semeval2017(root), 18000, seed),
         "support_requests": _at_most(support_requests(root), 3000, seed),
         "problem_reports": _at_most(problem_reports(root), 1500, seed),
     }
