@@ -191,5 +191,7 @@ def bound(payload: dict, max_bytes: int) -> ExploreData:
         size = _size(payload)
     payload["weeks_dropped"] = dropped
     if size > max_bytes:
-        raise ValueError(f"the report's data is {size} bytes even for one week, over its bound of {max_bytes}")
+        raise ValueError(
+            f"the report's data is {size} bytes even for one week, over its bound of {max_bytes}"
+        )
     return ExploreData(payload, size, dropped, payload["verbatims_from"])

@@ -128,6 +128,10 @@ LABELS: dict[str, dict[str, str]] = {
     "facet_products": {"en": "products", "ru": "продукты"},
     "facet_languages": {"en": "languages", "ru": "языки"},
     # the explorable page
+    "noscript": {
+        "en": "This report needs JavaScript to show its figures; summary.md beside it has the same week in text.",
+        "ru": "Для показа цифр отчёту нужен JavaScript; в summary.md рядом — та же неделя текстом.",
+    },
     "explore": {"en": "Explore", "ru": "Фильтры и период"},
     "pick_week": {"en": "Week", "ru": "Неделя"},
     "f_source": {"en": "Source", "ru": "Источник"},

@@ -61,10 +61,13 @@ def compared(r: Report) -> str:
         if p.weeks
         else t("no_history", r.lang)
     )
-    filt = "; ".join(
-        f"{t(FACET_LABELS[k], r.lang)}: {', '.join(v)}" for k, v in p.filters.describe().items()
+    return f"{text} {t('filters', r.lang)}: {filters_text(r)}."
+
+
+def filters_text(r: Report) -> str:
+    return "; ".join(
+        f"{t(FACET_LABELS[k], r.lang)}: {', '.join(v)}" for k, v in r.period.filters.describe().items()
     ) or t("no_filters", r.lang)
-    return f"{text} {t('filters', r.lang)}: {filt}."
 
 
 #: The figures the glossary explains, in the order the report shows them.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -173,6 +172,7 @@ class Report:
     silent: list[SilentRow]
     sections: list[Section] = field(default_factory=list)  # extra sections, in order (see Section)
     explore: ExploreData | None = None  # the explorable page's data (vocmine/report/explore.py)
+    weeks_back: int = 8  # weeks compared with, as asked (period.weeks: as many as the data has)
 
     @property
     def top(self) -> list[PainPoint]:
@@ -350,6 +350,7 @@ def build_report(
         journey=journey,
         silent=silent,
         explore=explore,
+        weeks_back=weeks,
     )
 
 
