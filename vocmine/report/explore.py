@@ -164,6 +164,7 @@ def _keep_rows(table: dict, keep: list[bool]) -> dict:
 
 def bound(payload: dict, max_bytes: int) -> ExploreData:
     """Fit ``payload`` into ``max_bytes``: drop the oldest weeks' verbatims, then the oldest weeks."""
+    payload.setdefault("verbatims_from", None)
     size = _size(payload)
     verb = payload["verbatims"]
     weeks = payload["weeks"]

@@ -473,7 +473,9 @@ call is a new session, so the `SET VARIABLE` lines go in the same call).
   over-dispersed Poisson standard deviation `sqrt(max(variance, mean, 1))` of the weeks before (the variance
   when the history is noisy; the Poisson `sqrt(mean)` when it is flat; at least 1 so that a touchpoint with no
   history is not flagged for two complaints). The rule is deliberately not scaled by the week's total volume:
-  a complaint wave brings extra feedback of its own, and scaling would hide it. Emerging items come first.
+  a complaint wave brings extra feedback of its own, and scaling would hide it. Emerging items come first; the
+  report says it in words, "52 complaints this week against 12.4 a week before — 4.2× the usual" (complaints /
+  mean weekly complaints before), and keeps `z` for the query's output.
 - **Verbatims**: per touchpoint, the week's three most severe complaints (severity = p(negative) ×
   touchpoint confidence), one per document and per wording; the evidence span is highlighted in the masked text.
 - **New themes**: negative segments of the whole window that fit no touchpoint well (no touchpoint, or best

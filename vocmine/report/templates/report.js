@@ -18,9 +18,18 @@
   function num(v, d, signed) {
     if (v === null || v === undefined || Number.isNaN(v)) return "—";
     const neg = v < 0 || Object.is(v, -0);
-    let [i, f] = Math.abs(v).toFixed(d).split(".");
+    let [i, f] = fixed(Math.abs(v), d).split(".");
     i = i.replace(/\B(?=(\d{3})+(?!\d))/g, L.group);
     return (neg ? "-" : signed ? "+" : "") + i + (f ? L.point + f : "");
+  }
+  // Python's format rounds the exact binary value half to even (8.25 -> "8.2"); toFixed rounds ties up
+  function fixed(a, d) {
+    const long = a.toFixed(d + 25), cut = long.length - 25;
+    if (/^50*$/.test(long.slice(cut))) {
+      const down = long.slice(0, cut).replace(/\.$/, "");
+      if (+down[down.length - 1] % 2 === 0) return down;
+    }
+    return a.toFixed(d);
   }
   function fmt(v, kind, signed) {
     if (v === null || v === undefined) return "—";
