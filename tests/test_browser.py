@@ -199,6 +199,9 @@ def test_a_touchpoint_opens_its_verbatims_trend_and_scores_and_screenshots(opene
     opened.set_window_size(420, 1500)
     time.sleep(0.2)
     assert opened.execute_script("return document.documentElement.scrollWidth") <= 420, "nothing overflows"
+    table = opened.find_element(By.CSS_SELECTOR, "#pain-points")
+    assert table.size["width"] <= table.find_element(By.XPATH, "..").size["width"], "the table fits too"
+    opened.execute_script("document.getElementById('detail').scrollIntoView()")
     shots["report-420-drilldown.png"] = _shot(opened, tmp_path / "report-420-drilldown.png")
     opened.find_element(By.ID, "clear").click()
     opened.find_element(By.CSS_SELECTOR, "#detail .close").click()
