@@ -1,7 +1,7 @@
 """The report as one self-contained, explorable HTML file.
 
 The page embeds its data as compact JSON (``explore.py``: the sums behind every figure per week and facet
-cell) and a small script (``templates/report.js``, no library, no build step) that adds up the cells the
+cell) and a small script (``report.js``, no library, no build step) that adds up the cells the
 picked week and filters select, draws the tables and the inline-SVG charts, and opens a touchpoint's or a
 theme's verbatims, weekly trend and scores on a click. Nothing is fetched at view time: the file opens from an
 e-mail attachment or a shared drive. Text is escaped by Jinja2's autoescape and, in the script, by ``esc``.
@@ -26,7 +26,7 @@ FACETS = ("source", "channel", "product", "lang", "stage")
 
 @cache
 def _asset(name: str) -> str:
-    return (files("vocmine.report") / "templates" / name).read_text(encoding="utf-8")
+    return (files("vocmine.report") / name).read_text(encoding="utf-8")
 
 
 def _quote(v: Verbatim) -> dict:
