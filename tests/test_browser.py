@@ -6,6 +6,7 @@ and 420 px, go to docs/ with ``VOCMINE_UPDATE_SCREENSHOT=1``."""
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import time
@@ -16,6 +17,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support.ui import Select
 
 from vocmine import settings
@@ -223,3 +225,16 @@ def test_a_theme_opens_its_examples(opened, report):
 def _shot(browser, path: Path) -> Path:
     assert browser.save_screenshot(str(path)) and path.stat().st_size > 20_000
     return path
+
+
+def test_it_prints_on_a4_without_the_controls(opened):
+    opened.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        opened.set_window_size(700, 1500)  # A4's printable width (186 mm) at 96 dpi
+        time.sleep(0.2)
+        assert not opened.find_element(By.ID, "controls").is_displayed()
+        assert opened.execute_script("return document.documentElement.scrollWidth") <= 700
+        pdf = opened.print_page(PrintOptions())
+        assert base64.b64decode(pdf).startswith(b"%PDF")
+    finally:
+        opened.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
