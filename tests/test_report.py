@@ -3,6 +3,7 @@ on top, the planted spike flagged in its week, filters, languages, and the files
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import date
@@ -20,7 +21,7 @@ from vocmine.cli import app
 from vocmine.report import explore, i18n, queries
 from vocmine.report.html import render_html
 from vocmine.report.markdown import render_markdown
-from vocmine.report.model import NoData, build_report, z_score
+from vocmine.report.model import NoData, Section, build_report, z_score
 from vocmine.report.queries import Filters, Rules
 from vocmine.store.db import Store
 from vocmine.taxonomy import Taxonomy
@@ -483,3 +484,18 @@ def test_report_themes_hold_past_the_clustering_limit(sample, report, monkeypatc
     assert capped.themes, "themes are still found when only part of the candidates are clustered"
     for th in capped.themes:
         assert th.size >= 3 and sum(th.weekly) == th.size
+
+
+def test_extra_sections_render_after_the_journey_map(report):
+    extra = Section(
+        key="journeys",
+        title="Journeys",
+        note="What a journey is.",
+        html="<p>3 journeys</p>",
+        markdown="3 journeys",
+    )
+    r = dataclasses.replace(report, sections=[extra])
+    html, md = render_html(r), render_markdown(r)
+    assert html.index('id="s-journey"') < html.index('<section id="journeys"') < html.index('id="s-silent"')
+    assert "<p>3 journeys</p>" in html and "## Journeys\n\nWhat a journey is.\n\n3 journeys" in md
+    assert md.index("## Journeys") < md.index("## Silent customers")
