@@ -131,6 +131,7 @@ def test_wheel_ships_the_model_taxonomies_samples_and_flows(wheel):
         f"vocmine/_data/samples/{Path(f).name}" for f in _git_files("data/samples")
     }
     expected |= {f"vocmine/flows/{Path(f).name}" for f in _git_files("flows")}
+    expected |= {f"vocmine/report/report.{ext}" for ext in ("html.j2", "css", "js")}  # the HTML report's page
     assert expected <= names, sorted(expected - names)
     assert (
         "vocmine/flows/__init__.py" in names

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from vocmine.report.i18n import TOP_COLUMNS, t
-from vocmine.report.model import Metric, Report, Verbatim
+from vocmine.report.i18n import FACET_LABELS, TOP_COLUMNS, emerging_text, num, t
+from vocmine.report.model import Metric, Report, Theme, Verbatim
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -17,22 +17,23 @@ def sparkline(values: list[int] | list[float]) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, int(v / hi * (len(SPARK) - 1) + 0.5))] for v in values)
 
 
-def fmt(v: float | None, kind: str = "num", signed: bool = False) -> str:
+def fmt(v: float | None, kind: str = "num", signed: bool = False, lang: str = "en") -> str:
+    """A figure as the report prints it: ``pct`` a share (its change in percentage points), ``int`` a count,
+    ``num1`` one decimal, ``num`` two below 10."""
     if v is None:
         return "—"
-    sign = "+" if signed else ""
     if kind == "pct":
-        return f"{v * 100:{sign}.1f}" + (" pp" if signed else "%")
+        return num(v * 100, 1, lang, signed) + (t("pp", lang) if signed else "%")
     if kind == "int":
-        return f"{v:{sign},.0f}"
-    return f"{v:{sign}.1f}" if abs(v) >= 10 or kind == "num1" else f"{v:{sign}.2f}"
+        return num(v, 0, lang, signed)
+    return num(v, 1 if abs(v) >= 10 or kind == "num1" else 2, lang, signed)
 
 
-def metric_cells(m: Metric) -> tuple[str, str, str]:
+def metric_cells(m: Metric, lang: str = "en") -> tuple[str, str, str]:
     """(this week, before, change) as text; documents: this week's count, the weekly average before."""
     kind = {"share_negative": "pct", "nps": "num1", "documents": "num1"}.get(m.key, "num")
-    now = fmt(m.current, "int" if m.key == "documents" else kind)
-    return now, fmt(m.previous, kind), fmt(m.change, kind, signed=True)
+    now = fmt(m.current, "int" if m.key == "documents" else kind, lang=lang)
+    return now, fmt(m.previous, kind, lang=lang), fmt(m.change, kind, signed=True, lang=lang)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
@@ -41,6 +42,11 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
 def esc(text: str) -> str:
     """Customer text must not turn into Markdown (or HTML) formatting."""
     return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
+
+
+def theme_label(th: Theme) -> str:
+    """A theme's readable name (its representative phrase, where the themes module gives one), else its words."""
+    return getattr(th, "label", None) or th.name
 
 
 def quote(v: Verbatim) -> str:
@@ -55,10 +61,33 @@ def compared(r: Report) -> str:
         if p.weeks
         else t("no_history", r.lang)
     )
-    filt = ", ".join(f"{k}: {', '.join(v)}" for k, v in p.filters.describe().items()) or t(
-        "no_filters", r.lang
-    )
-    return f"{text} {t('filters', r.lang)}: {filt}."
+    return f"{text} {t('filters', r.lang)}: {filters_text(r)}."
+
+
+def filters_text(r: Report) -> str:
+    return "; ".join(
+        f"{t(FACET_LABELS[k], r.lang)}: {', '.join(v)}" for k, v in r.period.filters.describe().items()
+    ) or t("no_filters", r.lang)
+
+
+#: The figures the glossary explains, in the order the report shows them.
+GLOSSARY = (
+    "documents",
+    "share_negative",
+    "nps",
+    "csat",
+    "ces",
+    "priority",
+    "complaints",
+    "avg_before",
+    "negativity",
+    "nps_impact",
+)
+
+
+def rule_line(r: Report) -> str:
+    rules = r.period.rules
+    return t("emerging_rule", r.lang, min=rules.min_volume, z=num(rules.z_threshold, 0, r.lang))
 
 
 def render_markdown(r: Report) -> str:
@@ -72,11 +101,8 @@ def render_markdown(r: Report) -> str:
     if r.emerging:
         out += [f"## {t('emerging', lang)}", ""]
         for e in r.emerging:
-            kind = t(f"kind_{e.kind}", lang)
-            out.append(
-                f"- **{t('emerging_line', lang, name=e.name, kind=kind, n=e.complaints, mean=e.baseline_mean, z=e.z)}**"
-            )
-        out.append("")
+            out.append(f"- **{emerging_text(e.name, e.kind, e.complaints, e.baseline_mean, lang)}**")
+        out += ["", f"*{rule_line(r)}*", ""]
     out += [
         f"## {t('headline', lang)}",
         "",
@@ -84,7 +110,7 @@ def render_markdown(r: Report) -> str:
         "|---|---:|---:|---:|",
     ]
     for m in r.headline:
-        cur, prev, ch = metric_cells(m)
+        cur, prev, ch = metric_cells(m, lang)
         out.append(f"| {t(m.key, lang)} | {cur} | {prev} | {ch} |")
     out += ["", f"## {t('top', lang)}", "", t("top_note", lang), ""]
     if not r.top:
@@ -95,8 +121,9 @@ def render_markdown(r: Report) -> str:
         for i, pp in enumerate(r.top, 1):
             flag = " ⚠" if pp.emerging else ""
             out.append(
-                f"| {i} | {pp.name}{flag} | {pp.stage_name} | {pp.priority:.1f} | {pp.complaints} | "
-                f"{pp.baseline_mean:.1f} | {pp.negativity:.0%} | {fmt(pp.nps_impact, 'num1', signed=True)} | "
+                f"| {i} | {pp.name}{flag} | {pp.stage_name} | {num(pp.priority, 1, lang)} | "
+                f"{num(pp.complaints, 0, lang)} | {num(pp.baseline_mean, 1, lang)} | "
+                f"{num(pp.negativity * 100, 0, lang)}% | {fmt(pp.nps_impact, 'num1', True, lang)} | "
                 f"`{sparkline(pp.weekly)}` |"
             )
         out += ["", f"## {t('said', lang)}", ""]
@@ -110,7 +137,7 @@ def render_markdown(r: Report) -> str:
     for th in r.top_themes:
         flag = " ⚠" if th.emerging else ""
         out += [
-            f"**{th.name}**{flag} — {t('theme_line', lang, size=th.size, n=th.complaints)} `{sparkline(th.weekly)}`",
+            f"**{theme_label(th)}**{flag} — {t('theme_line', lang, size=th.size, n=th.complaints)} `{sparkline(th.weekly)}`",
             "",
         ]
         out += [quote(v) + "\n" for v in th.examples]
@@ -124,9 +151,12 @@ def render_markdown(r: Report) -> str:
     out.append("|---|---|---:|---:|---:|---:|")
     for c in r.journey:
         out.append(
-            f"| {c.stage_name} | {c.name} | {c.mentions} | {c.negative} | {c.positive} | {c.net_sentiment:+.2f} |"
+            f"| {c.stage_name} | {c.name} | {c.mentions} | {c.negative} | {c.positive} | {num(c.net_sentiment, 2, lang, True)} |"
         )
-    out += ["", f"## {t('silent', lang)}", "", t("silent_note", lang), ""]
+    out.append("")
+    for sec in r.sections:
+        out += [f"## {sec.title}", "", sec.note, "", sec.markdown, ""]
+    out += [f"## {t('silent', lang)}", "", t("silent_note", lang), ""]
     if not r.silent:
         out += [t("no_silent", lang), ""]
     else:
@@ -143,6 +173,10 @@ def render_markdown(r: Report) -> str:
             )
         out.append("")
     out += [
+        f"## {t('glossary', lang)}",
+        "",
+        *[f"- **{t(k, lang)}**: {t('explain_' + k, lang)}" for k in GLOSSARY],
+        "",
         f"## {t('reproduce', lang)}",
         "",
         t("reproduce_note", lang),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,6 +17,9 @@ from vocmine.report import queries as q
 from vocmine.report.queries import Filters, Period, Rules
 from vocmine.store.db import Store
 from vocmine.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from vocmine.report.explore import ExploreData
 
 CONTEXT_CHARS = 140  # of masked text shown either side of an evidence span
 
@@ -142,6 +146,21 @@ class Emerging:
 
 
 @dataclass(frozen=True)
+class Section:
+    """An extra report section (journeys, effort and emotion, ...), placed after the journey map.
+
+    ``html`` is a fragment its maker built with every value escaped (it goes in unescaped); ``markdown`` is
+    its Markdown for summary.md and the Prefect artifact. ``build_report`` collects them in ``Report.sections``.
+    """
+
+    key: str  # the section's HTML id
+    title: str
+    note: str  # one line under the title: what the figures mean
+    html: str
+    markdown: str
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     lang: str  # language of the labels: en | ru
@@ -151,6 +170,9 @@ class Report:
     themes: list[Theme]  # emerging first, then by complaints this week
     journey: list[JourneyCell]
     silent: list[SilentRow]
+    sections: list[Section] = field(default_factory=list)  # extra sections, in order (see Section)
+    explore: ExploreData | None = None  # the explorable page's data (vocmine/report/explore.py)
+    weeks_back: int = 8  # weeks compared with, as asked (period.weeks: as many as the data has)
 
     @property
     def top(self) -> list[PainPoint]:
@@ -234,7 +256,8 @@ def build_report(
 ) -> Report:
     """The report for the week containing ``week`` (default: the latest with feedback begun by today) vs the
     ``weeks`` before."""
-    from vocmine.report.themes import find_themes  # (themes builds on this module's types)
+    from vocmine.report.explore import collect  # (both build on this module's types)
+    from vocmine.report.themes import find_themes
 
     filters, rules = filters or Filters(), rules or Rules()
     with store.connect(read_only=True) as con:
@@ -252,6 +275,7 @@ def build_report(
         period = Period(monday, history, filters, rules)
         q.set_variables(con, period)
         frames = {name: con.execute(sql).df() for name, sql in q.QUERIES.items() if name != "data_weeks"}
+        explore = collect(con, taxonomy, lang)
 
     head = frames["headline"].set_index("period")
     cur = head.loc["current"] if "current" in head.index else None
@@ -325,6 +349,8 @@ def build_report(
         themes=find_themes(with_embeddings(store, frames["theme_candidates"]), period),
         journey=journey,
         silent=silent,
+        explore=explore,
+        weeks_back=weeks,
     )
 
 

@@ -105,10 +105,16 @@ def set_variables(con: duckdb.DuckDBPyConnection, period: Period) -> None:
 
 # The filters, for a view with source, channel, product and lang columns (text-less survey answers have no
 # language, so the silent-customer query leaves the language filter out).
-_F = """(getvariable('sources') IS NULL OR list_contains(getvariable('sources'), source))
-      AND (getvariable('channels') IS NULL OR list_contains(getvariable('channels'), channel))
-      AND (getvariable('products') IS NULL OR list_contains(getvariable('products'), product))"""
-F = _F + "\n      AND (getvariable('languages') IS NULL OR list_contains(getvariable('languages'), lang))"
+def _filters(alias: str = "", lang: bool = True) -> str:
+    cols = [("sources", "source"), ("channels", "channel"), ("products", "product")]
+    cols += [("languages", "lang")] if lang else []
+    return "\n      AND ".join(
+        f"(getvariable('{v}') IS NULL OR list_contains(getvariable('{v}'), {alias}{c}))" for v, c in cols
+    )
+
+
+_F = _filters(lang=False)
+F = _filters()
 
 DATA_WEEKS = f"""-- The first and the latest week with feedback: the default reported week is the latest one begun by
 -- today (a record dated in the future cannot make the report a week to come; the latest at all only when
@@ -311,6 +317,114 @@ WHERE coalesce(b.best_score, 0) < getvariable('theme_max_score')
   AND len(regexp_extract_all(n.text, '\\p{{L}}{{2,}}')) >= 3
 ORDER BY n.doc_id, n.seg_idx;"""
 
+# The explorable report's data: the same figures as above, cut by week and by every facet the page filters
+# on, so that the page can add up any filter combination exactly (counts and sums only; the ratios are taken
+# in the browser after adding, in the same order of operations as the queries above).
+FACETS = "source, channel, product, lang"
+
+EXPLORE_DOCUMENTS = f"""-- Explore, documents: the headline figures' sums per week and facet cell. share_negative = negative /
+-- with_text; NPS = 100 x (promoters - detractors) / nps_answers; CSAT, CES = sum / answers.
+SELECT week, {FACETS}, count(*) AS documents, count(sentiment) AS with_text,
+       count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+       count(nps) AS nps_answers, count(*) FILTER (WHERE nps >= 9) AS promoters,
+       count(*) FILTER (WHERE nps <= 6) AS detractors,
+       count(csat) AS csat_answers, coalesce(sum(csat), 0) AS csat_sum,
+       count(ces) AS ces_answers, coalesce(sum(ces), 0) AS ces_sum
+FROM v_documents
+WHERE week IS NOT NULL AND {F}
+GROUP BY ALL
+ORDER BY ALL;"""
+
+EXPLORE_TOUCHPOINTS = f"""-- Explore, touchpoints: per week, facet cell and touchpoint, the pain_points and journey sums.
+--   complaints     pain points (v_pain_points rows); documents: the documents they are in
+--   mentions, negative, neutral, positive: segment-touchpoint links by sentiment
+--   resp_*         the week's survey answers of documents that mention the touchpoint: NPS answers,
+--                  promoters, detractors, CSAT and CES answers and sums (nps_impact = NPS of the other
+--                  respondents minus the week's NPS, from these and explore_documents; the drill-down shows
+--                  the touchpoint's own NPS, CSAT and CES)
+WITH pains AS (
+    SELECT week, {FACETS}, touchpoint, stage, count(*) AS complaints, count(DISTINCT doc_id) AS documents
+    FROM v_pain_points
+    WHERE week IS NOT NULL AND {F}
+    GROUP BY ALL
+), links AS (
+    SELECT week, {FACETS}, touchpoint, stage, count(*) AS mentions,
+           count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+           count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
+           count(*) FILTER (WHERE sentiment = 'positive') AS positive
+    FROM v_segment_touchpoints
+    WHERE week IS NOT NULL AND {F}
+    GROUP BY ALL
+), respondents AS (
+    SELECT m.week, d.source, d.channel, d.product, d.lang, m.touchpoint, m.stage,
+           count(d.nps) AS resp_answers, count(*) FILTER (WHERE d.nps >= 9) AS resp_promoters,
+           count(*) FILTER (WHERE d.nps <= 6) AS resp_detractors,
+           count(d.csat) AS resp_csat_answers, coalesce(sum(d.csat), 0) AS resp_csat_sum,
+           count(d.ces) AS resp_ces_answers, coalesce(sum(d.ces), 0) AS resp_ces_sum
+    FROM (SELECT DISTINCT doc_id, week, touchpoint, stage FROM v_segment_touchpoints) m
+    JOIN v_documents d ON d.doc_id = m.doc_id AND d.week = m.week
+    WHERE (d.nps IS NOT NULL OR d.csat IS NOT NULL OR d.ces IS NOT NULL)
+      AND {_filters("d.")}
+    GROUP BY ALL
+)
+SELECT week, {FACETS}, touchpoint, stage,
+       coalesce(complaints, 0) AS complaints, coalesce(documents, 0) AS documents,
+       coalesce(mentions, 0) AS mentions, coalesce(negative, 0) AS negative,
+       coalesce(neutral, 0) AS neutral, coalesce(positive, 0) AS positive,
+       coalesce(resp_answers, 0) AS resp_answers, coalesce(resp_promoters, 0) AS resp_promoters,
+       coalesce(resp_detractors, 0) AS resp_detractors,
+       coalesce(resp_csat_answers, 0) AS resp_csat_answers, coalesce(resp_csat_sum, 0) AS resp_csat_sum,
+       coalesce(resp_ces_answers, 0) AS resp_ces_answers, coalesce(resp_ces_sum, 0) AS resp_ces_sum
+FROM pains
+FULL JOIN links USING (week, {FACETS}, touchpoint, stage)
+FULL JOIN respondents USING (week, {FACETS}, touchpoint, stage)
+ORDER BY ALL;"""
+
+EXPLORE_SILENT = f"""-- Explore, silent customers: the silent query's counts per week and cell (no language: a text-less
+-- answer has none); the page shows them by coalesce(channel, source).
+SELECT week, source, channel, product,
+       count(*) FILTER (WHERE nps <= 6) AS detractors,
+       count(*) FILTER (WHERE nps <= 6 AND silent) AS silent_detractors,
+       count(*) FILTER (WHERE csat <= 2) AS low_csat,
+       count(*) FILTER (WHERE csat <= 2 AND silent) AS silent_low_csat,
+       count(*) FILTER (WHERE ces <= 3) AS low_ces,
+       count(*) FILTER (WHERE ces <= 3 AND silent) AS silent_low_ces,
+       count(*) FILTER (WHERE silent AND (nps <= 6 OR csat <= 2 OR ces <= 3)) AS silent_unhappy
+FROM v_survey_scores
+WHERE week IS NOT NULL AND {_F}
+GROUP BY ALL
+HAVING count(*) FILTER (WHERE nps <= 6 OR csat <= 2 OR ces <= 3) > 0
+ORDER BY ALL;"""
+
+EXPLORE_VERBATIMS = f"""-- Explore, verbatims: per week, touchpoint, source and language the most severe complaints, one per
+-- document and per wording, at most getvariable('verbatims_per_cell') (the page pages through them).
+SELECT week, touchpoint, doc_id, seg_idx, evidence, start_char, end_char, document_text, severity,
+       {FACETS}, created_at
+FROM (
+    SELECT *, row_number() OVER (PARTITION BY week, touchpoint, source, lang
+                                 ORDER BY severity DESC, doc_id, seg_idx) AS r
+    FROM (
+        SELECT *,
+               row_number() OVER (PARTITION BY week, touchpoint, doc_id ORDER BY severity DESC, seg_idx)
+                   AS per_doc,
+               row_number() OVER (PARTITION BY week, touchpoint, lower(evidence) ORDER BY severity DESC, doc_id)
+                   AS per_wording
+        FROM v_pain_points
+        WHERE week IS NOT NULL AND {F}
+    )
+    WHERE per_doc = 1 AND per_wording = 1
+)
+WHERE r <= getvariable('verbatims_per_cell')
+ORDER BY week DESC, touchpoint, severity DESC, doc_id, seg_idx;"""
+
+#: Run by vocmine/report/explore.py for the explorable HTML page (documented with the others).
+EXPLORE_QUERIES: dict[str, str] = {
+    "explore_documents": EXPLORE_DOCUMENTS,
+    "explore_touchpoints": EXPLORE_TOUCHPOINTS,
+    "explore_silent": EXPLORE_SILENT,
+    "explore_verbatims": EXPLORE_VERBATIMS,
+}
+
 QUERIES: dict[str, str] = {
     "data_weeks": DATA_WEEKS,
     "headline": HEADLINE,
@@ -359,7 +473,9 @@ call is a new session, so the `SET VARIABLE` lines go in the same call).
   over-dispersed Poisson standard deviation `sqrt(max(variance, mean, 1))` of the weeks before (the variance
   when the history is noisy; the Poisson `sqrt(mean)` when it is flat; at least 1 so that a touchpoint with no
   history is not flagged for two complaints). The rule is deliberately not scaled by the week's total volume:
-  a complaint wave brings extra feedback of its own, and scaling would hide it. Emerging items come first.
+  a complaint wave brings extra feedback of its own, and scaling would hide it. Emerging items come first; the
+  report says it in words, "52 complaints this week against 12.4 a week before — 4.2× the usual" (complaints /
+  mean weekly complaints before), and keeps `z` for the query's output.
 - **Verbatims**: per touchpoint, the week's three most severe complaints (severity = p(negative) ×
   touchpoint confidence), one per document and per wording; the evidence span is highlighted in the masked text.
 - **New themes**: negative segments of the whole window that fit no touchpoint well (no touchpoint, or best
@@ -374,10 +490,31 @@ call is a new session, so the `SET VARIABLE` lines go in the same call).
 """
 
 
+EXPLORE_INTRO = """## The explorable page's data
+
+The HTML report is explorable: a week picker and filters by source, channel, product, language and journey
+stage. It does not embed one result per filter combination (5 filters of a few values each multiply to
+thousands); it embeds the **sums** behind every figure per week and facet cell (source x channel x product x
+language, and touchpoint with its stage), from the queries below, and the page adds the cells a filter selects
+and then takes the same ratios, roundings and rules as the queries above. Counts and sums add up exactly, so the
+page shows what the queries above return for that filter (tests/test_browser.py checks this against them). The
+stage filter narrows the touchpoint figures (pain points, journey map, verbatims); the headline and silent
+customers are per document and ignore it. New themes are clustered in Python for the reported week only.
+
+Size bound: at most `vocmine.report.explore.MAX_BYTES` (5 MB) of embedded data; verbatims are capped at
+`verbatims_per_cell` (3) per week x touchpoint x source x language, and when the bound is still exceeded the
+oldest weeks' verbatims are dropped first (the page says from which week on it has them). The sums are never
+cut.
+"""
+
+
 def render_markdown() -> str:
     example = Period(date(2026, 11, 2), filters=Filters(sources=("reviews", "surveys"))).set_statements()
     parts = [INTRO.format(set_example=example), "## The queries\n"]
     for name, sql in QUERIES.items():
+        parts.append(f"### `{name}`\n\n```sql\n{sql}\n```\n")
+    parts.append(EXPLORE_INTRO)
+    for name, sql in EXPLORE_QUERIES.items():
         parts.append(f"### `{name}`\n\n```sql\n{sql}\n```\n")
     return "\n".join(parts)
 
