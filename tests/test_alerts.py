@@ -115,6 +115,7 @@ def _config(tmp_path: Path, smtp, hook, **extra) -> Path:
         "emerging": {"recipients": ["mail:cx@example.com", "hook"]},
         **extra,
     }  # fmt: skip
+    doc = {k: v for k, v in doc.items() if v is not None}  # report_url=None: the default link
     path = tmp_path / "alerts.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     return path
@@ -436,7 +437,7 @@ def test_nightly_with_alerts_sends_once_over_reruns(prefect_harness, sample_run,
     shutil.copy2(sample_run.db, tmp_path / "v.duckdb")
     rule = {"name": "app-crash", "touchpoint": "website_app", "metric": "complaints", "threshold": 10,
             "recipients": ["mail:app-team@example.com"]}  # fmt: skip
-    config = _config(tmp_path, smtp, hook, rules=[rule])
+    config = _config(tmp_path, smtp, hook, rules=[rule], report_url=None)
     runs = [
         nightly(
             sources=str(tmp_path / "samples" / "sources.yaml"),
@@ -455,3 +456,11 @@ def test_nightly_with_alerts_sends_once_over_reruns(prefect_harness, sample_run,
     with duckdb.connect(str(tmp_path / "v.duckdb"), read_only=True) as con:
         run_ids = {r for (r,) in con.execute("SELECT DISTINCT run_id FROM alerts_sent").fetchall()}
     assert run_ids == {runs[0]["run_id"]}
+
+
+def test_the_documented_example_file_is_valid():
+    from vocmine import settings
+
+    cfg = load_alerts(settings.PROJECT_DIR / "docs" / "alerts.example.yaml")
+    assert set(cfg.channels) == {"mail", "cx-slack", "ops-telegram", "ticketing", "teams"}
+    assert [r.name for r in cfg.rules] == ["delivery-complaints", "nps-floor"]

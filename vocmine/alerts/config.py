@@ -247,7 +247,8 @@ def _describe(e: ValidationError) -> str:
     if not any(INLINE in err["msg"] for err in e.errors()):
         return describe_validation(e, "the file")
     return "; ".join(
-        "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".") + f": {err['msg']}"
+        "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+        + f": {err['msg']}"
         for err in e.errors(include_url=False)
         if INLINE in err["msg"]
     )

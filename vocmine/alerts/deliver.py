@@ -92,7 +92,7 @@ def plan(
     lang: str | None = None,
 ) -> Plan:
     """What the rules find in the reported week (default: the report's, the latest), checked against the log."""
-    check_touchpoints(config, taxonomy.touchpoint_ids())
+    check_touchpoints(config, taxonomy.touchpoint_ids)
     lang = lang or config.lang
     url = config.report_url or report_url
     reader = store.reader()
