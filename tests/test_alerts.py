@@ -464,3 +464,19 @@ def test_the_documented_example_file_is_valid():
     cfg = load_alerts(settings.PROJECT_DIR / "docs" / "alerts.example.yaml")
     assert set(cfg.channels) == {"mail", "cx-slack", "ops-telegram", "ticketing", "teams"}
     assert [r.name for r in cfg.rules] == ["delivery-complaints", "nps-floor"]
+
+
+def test_cli_send_exits_4_while_a_send_fails_and_0_once_it_went_out(
+    prefect_harness, db, tmp_path, smtp, hook
+):
+    config = _config(tmp_path, smtp, hook)
+    args = ["alerts", "send", "--config", str(config), "--db", str(db), "--week", f"{SPIKE_WEEK}"]
+    hook.statuses = [500] * 20
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 4, r.output
+    assert "failed" in r.output and "(tried again next run)" in r.output
+    hook.statuses = []
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert ", failed 0 " in r.output
+    assert len([x for x in hook.delivered if "Delivery" in x["json"]["subject"]]) == 1
