@@ -9,7 +9,9 @@ from prefect.cache_policies import NO_CACHE
 from tqdm import tqdm
 
 from vocmine import jobs, runners, settings
+from vocmine.alerts.config import load_alerts
 from vocmine.errors import RunFailed
+from vocmine.flows.alerts import alerts as alerts_flow
 from vocmine.flows.report import NIGHTLY_KEY
 from vocmine.flows.report import report as report_flow
 from vocmine.ingest.config import load_sources
@@ -105,15 +107,21 @@ def nightly(
     progress: bool = False,
     task_runner: str = runners.LOCAL,
     dask_workers: int = 2,
+    alerts: str | None = None,
 ) -> dict:
     """Ingest → text → nlp → link → store → report, for everything new since the last successful run.
 
     ``task_runner``: ``local`` (all in this process), ``dask`` (a local Dask cluster of ``dask_workers``
     processes) or a Dask scheduler address (``tcp://host:8786``): the text and model stages then run on the
     workers, and this process looks up stored embeddings and writes every batch, in order.
+
+    ``alerts``: an alerts YAML (README "Alerts"); after the report, what its rules find in the reported week
+    goes to its recipients, once per week, touchpoint and recipient (failed sends are tried again next run).
     """
     check_kinds(pii)  # an unknown PII kind fails here, before anything is read
     declared = load_sources(sources)  # so does a bad sources file: before the database is created
+    if alerts:
+        load_alerts(alerts)  # and a bad alerts file
     timer = StageTimer()
     store = prepare_store(db)
     vm = load_model(model, taxonomy)
@@ -199,6 +207,25 @@ def nightly(
                     f"`vocmine report --db {db}` makes it again; --debug shows the traceback",
                 ) from e
     print(summary)
+    sent = None
+    if alerts:
+        with timer.stage("alerts"):
+            try:
+                sent = alerts_flow(
+                    config=alerts,
+                    db=str(db),
+                    taxonomy=taxonomy,
+                    model=model,
+                    report_url=(reports / "report.html").resolve().as_uri(),
+                    run_id=run_id,
+                )
+            except Exception as e:
+                reason = (str(e).splitlines() or [""])[0]
+                raise RunFailed(
+                    f"run {run_id} stored and published its data and report, but the alerts step failed: "
+                    f"{type(e).__name__}: {reason}",
+                    f"`vocmine alerts send --config {alerts} --db {db}` tries again; --debug shows the traceback",
+                ) from e
     stages = timer.as_dict()
     print(f"stage seconds: {stages}")
     return {
@@ -206,6 +233,7 @@ def nightly(
         "db": str(db),
         **{k: run[k] for k in run if k.startswith("n_")},
         "stages": stages,
+        **({"alerts": sent} if sent is not None else {}),
     }
 
 

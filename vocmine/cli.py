@@ -267,11 +267,18 @@ def run(
     task_runner: RunnerOpt = "local",
     workers: WorkersOpt = 2,
     scheduler: SchedulerOpt = None,
+    alerts: Annotated[
+        Path | None, typer.Option("--alerts", help='Alerts YAML: send what its rules find (README "Alerts").')
+    ] = None,
 ) -> None:
     """Run the nightly flow once: ingest what is new, analyse, store, print the summary."""
     from vocmine.ingest.config import load_sources
 
     load_sources(sources)  # a bad sources file: one line, before a Prefect server or a database is started
+    if alerts:
+        from vocmine.alerts.config import load_alerts
+
+        load_alerts(alerts)
     _quiet_prefect()
     from vocmine.flows.nightly import nightly
 
@@ -285,6 +292,7 @@ def run(
         progress=True,
         task_runner=scheduler or task_runner,
         dask_workers=workers,
+        alerts=str(alerts) if alerts else None,
     )
     summary = Path(db).parent / "reports" / "summary.md"
     typer.echo(summary.read_text(encoding="utf-8"))
@@ -642,6 +650,97 @@ def quarantine_retry(
         f"re-read {res['files']} file(s): stored {res['n_stored']}, updated {res['n_updated']}, "
         f"still quarantined {res['n_quarantined']}, resolved {res['resolved']}"
     )
+
+
+alerts_app = typer.Typer(help='Alerts by e-mail, Slack, Telegram or webhook (README "Alerts").')
+app.add_typer(alerts_app, name="alerts")
+AlertsOpt = Annotated[Path, typer.Option("--config", help="Alerts YAML.")]
+WeekOpt = Annotated[
+    str | None,
+    typer.Option("--week", help="A day of the week (YYYY-MM-DD) or YYYY-Www; default: the latest."),
+]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Message language en|ru (default: the file's).")]
+
+
+def _report_url(db: Path) -> str:
+    return (Path(db).parent / "reports" / "report.html").resolve().as_uri()  # the nightly's report
+
+
+@alerts_app.command("check")
+def alerts_check(
+    config: AlertsOpt,
+    db: DbOpt = settings.DEFAULT_DB,
+    taxonomy: TaxOpt = None,
+    week: WeekOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Dry run: the alerts the rules find in the week, each with its log status and message; sends nothing."""
+    from vocmine.alerts.config import load_alerts
+    from vocmine.alerts.deliver import plan
+    from vocmine.report.model import parse_week
+    from vocmine.store.db import Store
+    from vocmine.taxonomy import Taxonomy
+
+    cfg = load_alerts(config)
+    if lang not in (None, "en", "ru"):
+        raise errors.UsageError(f"--lang {lang!r}: give en or ru")
+    p = plan(
+        Store(db),
+        Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY),
+        cfg,
+        parse_week(week) if week else None,
+        _report_url(db),
+        lang,
+    )
+    due = p.due(cfg.max_attempts)
+    for d in [*p.deliveries, *p.retries]:
+        if d.status == "sent":
+            state = f"already sent {d.sent_at:%Y-%m-%d %H:%M} UTC: not sent again"
+        elif d not in due:
+            state = f"failed {d.attempts} times (max_attempts): given up; last error: {d.error}"
+        elif d.status == "failed":
+            state = f"failed {d.attempts} time(s), would be tried again; last error: {d.error}"
+        else:
+            state = "would be sent"
+        typer.echo(f"== {d.touchpoint} to {d.recipient} [{', '.join(d.rules)}]: {state}")
+        typer.echo(f"Subject: {d.message.subject}\n\n{d.message.body}")
+    typer.echo(
+        f"week of {p.week:%Y-%m-%d}: {len(p.deliveries)} alert(s) found, {len(due)} due"
+        + ("" if p.deliveries else " (no rule holds)")
+    )
+
+
+@alerts_app.command("send")
+def alerts_send(
+    config: AlertsOpt,
+    db: DbOpt = settings.DEFAULT_DB,
+    taxonomy: TaxOpt = None,
+    week: WeekOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Send the week's due alerts now (the step the nightly runs with --alerts); each goes out once."""
+    from vocmine.alerts.config import load_alerts
+
+    load_alerts(config)
+    if lang not in (None, "en", "ru"):
+        raise errors.UsageError(f"--lang {lang!r}: give en or ru")
+    _quiet_prefect()
+    from vocmine.flows.alerts import alerts
+
+    r = alerts(
+        config=str(config),
+        db=str(db),
+        taxonomy=str(taxonomy) if taxonomy else None,
+        week=week,
+        report_url=_report_url(db),
+        lang=lang,
+    )
+    typer.echo(
+        f"week of {r['week']}: sent {r['sent']}, failed {r['failed']} (tried again next run), "
+        f"already sent before {r['already_sent']}, given up {r['given_up']}"
+    )
+    if r["failed"]:
+        raise typer.Exit(errors.RUN_FAILED)
 
 
 if __name__ == "__main__":

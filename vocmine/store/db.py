@@ -65,10 +65,12 @@ _held_lock = threading.Lock()
 
 
 def _state(con: duckdb.DuckDBPyConnection, ignore_run: str | None) -> tuple:
-    """What :meth:`Store.snapshot_is_current` compares: row counts, ``meta``, the runs that changed data."""
+    """What :meth:`Store.snapshot_is_current` compares: row counts, ``meta``, the runs that changed data.
+
+    The alerts log is left out: the alerts step writes it after publishing, and readers never need it."""
     tables = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name <> 'runs' ORDER BY 1"
+        "AND schema_name = 'main' AND table_name NOT IN ('runs', 'alerts_sent') ORDER BY 1"
     ).fetchall()
     counts = [(t, con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for (t,) in tables]
     runs = con.execute(

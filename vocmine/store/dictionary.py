@@ -521,6 +521,27 @@ RELATIONS: dict[str, Relation] = {
         "which then rebuilds the index in schema fts_main_search_en.",
         _cols("doc_id", "lang", "text"),
     ),
+    "alerts_sent": Relation(
+        "table",
+        'Alerts sent, or tried and failed, by the alerts runs (README "Alerts"): at most one message per '
+        "week, touchpoint and recipient; a failed one is tried again by the next runs.",
+        "vocmine.alerts.deliver, after the nightly report or from `vocmine alerts send`.",
+        _cols(
+            week="Monday of the reported week the alert is about.",
+            touchpoint="Touchpoint id the alert is about.",
+            recipient="Channel name from the alerts YAML, or 'channel:address' for e-mail.",
+            rules="The rules that held for the touchpoint and this recipient ('emerging' or a threshold rule's name).",
+            status="sent, or failed (tried again by the next runs, up to max_attempts).",
+            attempts="Sends tried so far.",
+            subject="The message's subject.",
+            body="The message as sent (plain text; verbatims PII-masked as stored).",
+            error="Why the last try failed (no secrets); NULL once sent.",
+            first_tried_at="When the first try was made (UTC).",
+            last_tried_at="When the last try was made (UTC).",
+            sent_at="When it was delivered (UTC); NULL while failed.",
+            run_id="Run (table runs) whose alerts step wrote the row; NULL from `vocmine alerts send`.",
+        ),
+    ),
 }
 
 ANALYST_VIEWS: tuple[str, ...] = tuple(n for n, r in RELATIONS.items() if r.kind == "view")

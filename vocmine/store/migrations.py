@@ -50,7 +50,29 @@ def _v5_to_v6(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE INDEX IF NOT EXISTS encoder_outputs_text_hash ON encoder_outputs (text_hash)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5, _v5_to_v6)
+def _v6_to_v7(con: duckdb.DuckDBPyConnection) -> None:
+    """The alerts log: one row per week, touchpoint and recipient, sent or failed (no alert goes out twice)."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS alerts_sent (
+            week DATE NOT NULL,
+            touchpoint VARCHAR NOT NULL,
+            recipient VARCHAR NOT NULL,
+            rules VARCHAR[] NOT NULL,
+            status VARCHAR NOT NULL CHECK (status IN ('sent', 'failed')),
+            attempts INTEGER NOT NULL,
+            subject VARCHAR NOT NULL,
+            body VARCHAR NOT NULL,
+            error VARCHAR,
+            first_tried_at TIMESTAMPTZ NOT NULL,
+            last_tried_at TIMESTAMPTZ NOT NULL,
+            sent_at TIMESTAMPTZ,
+            run_id VARCHAR,
+            PRIMARY KEY (week, touchpoint, recipient)
+        );"""
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5, _v5_to_v6, _v6_to_v7)
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration step"
 
 

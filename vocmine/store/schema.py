@@ -5,7 +5,7 @@ The column meanings live in ``dictionary.py``; a new table or column needs an en
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 TABLES = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -191,6 +191,23 @@ CREATE TABLE IF NOT EXISTS search_en (
     doc_id VARCHAR PRIMARY KEY,
     lang VARCHAR,
     text VARCHAR NOT NULL
+);
+-- v7: the alerts the runs sent (or failed to send), one per week, touchpoint and recipient
+CREATE TABLE IF NOT EXISTS alerts_sent (
+    week DATE NOT NULL,
+    touchpoint VARCHAR NOT NULL,
+    recipient VARCHAR NOT NULL,
+    rules VARCHAR[] NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('sent', 'failed')),
+    attempts INTEGER NOT NULL,
+    subject VARCHAR NOT NULL,
+    body VARCHAR NOT NULL,
+    error VARCHAR,
+    first_tried_at TIMESTAMPTZ NOT NULL,
+    last_tried_at TIMESTAMPTZ NOT NULL,
+    sent_at TIMESTAMPTZ,
+    run_id VARCHAR,
+    PRIMARY KEY (week, touchpoint, recipient)
 );
 """
 
