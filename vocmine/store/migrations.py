@@ -50,7 +50,27 @@ def _v5_to_v6(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE INDEX IF NOT EXISTS encoder_outputs_text_hash ON encoder_outputs (text_hash)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5, _v5_to_v6)
+def _v6_to_v7(con: duckdb.DuckDBPyConnection) -> None:
+    """Customer journeys: ``documents.customer_id`` (indexed; filled from ``extra``, where earlier versions kept
+    it) and the ``journeys`` table the flows rebuild."""
+    con.execute("ALTER TABLE documents ADD COLUMN IF NOT EXISTS customer_id VARCHAR")
+    con.execute(
+        "UPDATE documents SET customer_id = nullif(trim(json_extract_string(extra, '$.customer_id')), '') "
+        "WHERE customer_id IS NULL AND json_extract_string(extra, '$.customer_id') IS NOT NULL"
+    )
+    con.execute("CREATE INDEX IF NOT EXISTS documents_customer_id ON documents (customer_id)")
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS journeys (
+            customer_id VARCHAR NOT NULL, step INTEGER NOT NULL, doc_id VARCHAR NOT NULL,
+            source VARCHAR NOT NULL, kind VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+            channel VARCHAR, product VARCHAR, lang VARCHAR, touchpoints VARCHAR[], pain_touchpoints VARCHAR[],
+            main_pain VARCHAR, sentiment VARCHAR, sentiment_score REAL, rating TINYINT, nps TINYINT,
+            csat TINYINT, ces TINYINT, outcome VARCHAR, days_since_previous DOUBLE, model_version VARCHAR,
+            run_id VARCHAR NOT NULL, PRIMARY KEY (customer_id, step))"""
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5, _v5_to_v6, _v6_to_v7)
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration step"
 
 
