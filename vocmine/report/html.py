@@ -14,6 +14,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from vocmine.report import journeys
 from vocmine.report.i18n import TOP_COLUMNS, t
 from vocmine.report.markdown import compared, metric_cells
 from vocmine.report.model import Report
@@ -212,6 +213,7 @@ mark { background: #fde2e1; padding: 0 2px; border-radius: 3px; }
 <td class="n">{{ s.silent_low_csat }} {{ t('of') }} {{ s.low_csat }}</td><td class="n">{{ s.silent_low_ces }} {{ t('of') }} {{ s.low_ces }}</td></tr>
 {% endfor %}</tbody></table>{{ silent or '' }}
 {% else %}<p>{{ t('no_silent') }}</p>{% endif %}</div>
+{{ journeys }}
 
 <h2>{{ t('reproduce') }}</h2>
 <div class="note">{{ t('reproduce_note') }}</div>
@@ -246,6 +248,7 @@ def render_html(r: Report) -> str:
         trend=trend_chart(r),
         journey=journey_chart(r),
         silent=silent_chart(r),
+        journeys=journeys.render_html(r.journeys, lang),
         plotly_js=Markup(get_plotlyjs()),
         generated=f"{r.generated_at:%Y-%m-%d %H:%M}",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from vocmine.report import journeys
 from vocmine.report.i18n import TOP_COLUMNS, t
 from vocmine.report.model import Metric, Report, Verbatim
 
@@ -142,6 +143,7 @@ def render_markdown(r: Report) -> str:
                 f"{s.silent_low_ces} {of} {s.low_ces} |"
             )
         out.append("")
+    out += journeys.render_markdown(r.journeys, lang)
     out += [
         f"## {t('reproduce', lang)}",
         "",

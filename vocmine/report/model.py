@@ -13,6 +13,7 @@ import pandas as pd
 
 from vocmine.errors import InputError, UsageError
 from vocmine.report import queries as q
+from vocmine.report.journeys import Journeys, build_journeys
 from vocmine.report.queries import Filters, Period, Rules
 from vocmine.store.db import Store
 from vocmine.taxonomy import Taxonomy
@@ -151,6 +152,7 @@ class Report:
     themes: list[Theme]  # emerging first, then by complaints this week
     journey: list[JourneyCell]
     silent: list[SilentRow]
+    journeys: Journeys | None = None  # the customer-journey section (vocmine/report/journeys.py)
 
     @property
     def top(self) -> list[PainPoint]:
@@ -252,6 +254,7 @@ def build_report(
         period = Period(monday, history, filters, rules)
         q.set_variables(con, period)
         frames = {name: con.execute(sql).df() for name, sql in q.QUERIES.items() if name != "data_weeks"}
+        journeys = build_journeys(con, period, taxonomy, lang)
 
     head = frames["headline"].set_index("period")
     cur = head.loc["current"] if "current" in head.index else None
@@ -325,6 +328,7 @@ def build_report(
         themes=find_themes(with_embeddings(store, frames["theme_candidates"]), period),
         journey=journey,
         silent=silent,
+        journeys=journeys,
     )
 
 

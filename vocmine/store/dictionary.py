@@ -108,6 +108,10 @@ RELATIONS: dict[str, Relation] = {
             "ingest_run_id",
             "customer_id",
             sentiment="Document sentiment (NULL for a text-less survey answer).",
+            outcome=(
+                "Chat outcome from the source's outcome field, lower case (resolved, unresolved, escalated, "
+                "...); NULL for reviews, surveys and chats without one."
+            ),
         ),
     ),
     "v_segments": Relation(
@@ -305,8 +309,11 @@ RELATIONS: dict[str, Relation] = {
             step="Position of the event in the customer's journey, from 1 (by created_at, then doc_id).",
             touchpoints="Every touchpoint the document's segments mention (sorted; empty when none).",
             pain_touchpoints="The touchpoints of the document's pain points: negative segments linked to them (sorted).",
-            main_pain="The touchpoint of the document's most severe pain point; NULL without one.",
-            outcome="Chat outcome from the source's outcome field (lower case: resolved, unresolved, escalated, ...); NULL for other kinds.",
+            first_pain=(
+                "The touchpoint of the document's first pain point (earliest segment; of its pain points the most "
+                "severe): where the customer first complained. NULL without one."
+            ),
+            outcome="Chat outcome (as in v_documents.outcome); NULL for reviews and surveys.",
             days_since_previous="Days since the customer's previous event; NULL for the first.",
         ),
     ),
@@ -441,8 +448,11 @@ RELATIONS: dict[str, Relation] = {
             step="Position of the event in the customer's journey, from 1 (by created_at, then doc_id).",
             touchpoints="Every touchpoint the document's segments mention (sorted; empty when none).",
             pain_touchpoints="The touchpoints of the document's pain points: negative segments linked to them (sorted).",
-            main_pain="The touchpoint of the document's most severe pain point; NULL without one.",
-            outcome="Chat outcome from the source's outcome field (lower case: resolved, unresolved, escalated, ...); NULL for other kinds.",
+            first_pain=(
+                "The touchpoint of the document's first pain point (earliest segment; of its pain points the most "
+                "severe): where the customer first complained. NULL without one."
+            ),
+            outcome="Chat outcome (as in v_documents.outcome); NULL for reviews and surveys.",
             days_since_previous="Days since the customer's previous event; NULL for the first.",
         ),
     ),

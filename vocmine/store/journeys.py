@@ -11,14 +11,14 @@ from __future__ import annotations
 import duckdb
 
 # One row per document that has a customer id. touchpoints: every touchpoint its segments mention;
-# pain_touchpoints: those with a pain point (a negative segment linked to them); main_pain: the most severe.
+# pain_touchpoints: those with a pain point (a negative segment linked to them); first_pain: the touchpoint
+# of the first one in the text (the earliest segment; of its pain points the most severe).
 REBUILD = """
 INSERT INTO journeys
 WITH events AS (
     SELECT d.doc_id, d.customer_id, d.source, d.kind, d.created_at, d.channel, d.product, d.lang,
            d.rating, d.nps, d.csat, d.ces,
-           CASE WHEN d.kind = 'chat' THEN nullif(lower(trim(json_extract_string(d.extra, '$.outcome'))), '')
-           END AS outcome,
+           CASE WHEN d.kind = 'chat' THEN nullif(lower(trim(d.extra ->> 'outcome')), '') END AS outcome,
            p.sentiment, p.score AS sentiment_score, m.model_version
     FROM documents d
     LEFT JOIN doc_model m ON m.doc_id = d.doc_id
@@ -31,7 +31,7 @@ WITH events AS (
     GROUP BY t.doc_id
 ), pains AS (
     SELECT pp.doc_id, list(DISTINCT pp.touchpoint ORDER BY pp.touchpoint) AS pain_touchpoints,
-           first(pp.touchpoint ORDER BY pp.severity DESC, pp.touchpoint) AS main_pain
+           first(pp.touchpoint ORDER BY pp.seg_idx, pp.severity DESC, pp.touchpoint) AS first_pain
     FROM pain_points pp
     JOIN events e ON e.doc_id = pp.doc_id AND e.model_version = pp.model_version
     GROUP BY pp.doc_id
@@ -39,7 +39,7 @@ WITH events AS (
 SELECT e.customer_id,
        row_number() OVER w AS step,
        e.doc_id, e.source, e.kind, e.created_at, e.channel, e.product, e.lang,
-       coalesce(t.touchpoints, []::VARCHAR[]), coalesce(p.pain_touchpoints, []::VARCHAR[]), p.main_pain,
+       coalesce(t.touchpoints, []::VARCHAR[]), coalesce(p.pain_touchpoints, []::VARCHAR[]), p.first_pain,
        e.sentiment, e.sentiment_score, e.rating, e.nps, e.csat, e.ces, e.outcome,
        epoch(e.created_at - lag(e.created_at) OVER w) / 86400.0 AS days_since_previous,
        e.model_version, ? AS run_id

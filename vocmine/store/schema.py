@@ -197,7 +197,7 @@ CREATE TABLE IF NOT EXISTS journeys (
     lang VARCHAR,
     touchpoints VARCHAR[],
     pain_touchpoints VARCHAR[],
-    main_pain VARCHAR,
+    first_pain VARCHAR,
     sentiment VARCHAR,
     sentiment_score REAL,
     rating TINYINT,
@@ -235,7 +235,8 @@ CREATE OR REPLACE VIEW v_documents AS
            date_trunc('week', d.created_at)::DATE AS week,
            d.lang, d.text, d.rating, d.nps, d.csat, d.ces, d.channel, d.product,
            p.sentiment, p.score AS sentiment_score, p.p_negative, p.p_neutral, p.p_positive,
-           p.model_version, d.ingest_run_id, d.customer_id
+           p.model_version, d.ingest_run_id, d.customer_id,
+           CASE WHEN d.kind = 'chat' THEN nullif(lower(trim(d.extra ->> 'outcome')), '') END AS outcome
     FROM documents d
     LEFT JOIN doc_model m ON m.doc_id = d.doc_id
     LEFT JOIN document_predictions p
@@ -322,7 +323,7 @@ CREATE OR REPLACE VIEW v_verbatims AS
 CREATE OR REPLACE VIEW v_customer_journeys AS
     SELECT j.customer_id, j.step, count(*) OVER (PARTITION BY j.customer_id) AS steps,
            j.doc_id, j.source, j.kind, j.created_at, date_trunc('week', j.created_at)::DATE AS week,
-           j.channel, j.product, j.lang, j.touchpoints, j.pain_touchpoints, j.main_pain,
+           j.channel, j.product, j.lang, j.touchpoints, j.pain_touchpoints, j.first_pain,
            j.sentiment, j.sentiment_score, j.rating, j.nps,
            CASE WHEN j.nps >= 9 THEN 'promoter' WHEN j.nps >= 7 THEN 'passive'
                 WHEN j.nps IS NOT NULL THEN 'detractor' END AS nps_group,
