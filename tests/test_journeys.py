@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 from openpyxl import Workbook
 
 from vocmine import sampledata, settings
@@ -491,3 +492,29 @@ def test_no_customer_ids_says_how_to_map_them(tmp_path, handmade):
     empty = jr.Journeys(0, 0, 0, 30, 7, [], [], [])
     assert "map `customer_id`" in "\n".join(jr.render_markdown(empty, "en"))
     assert jr.render_markdown(None, "en") == [] and str(jr.render_html(None, "en")) == ""
+
+
+# -- the real nightly run over the sample ------------------------------------------------------------------
+@pytest.mark.slow
+def test_the_nightly_run_builds_the_planted_journeys(sample_run):
+    """The real model over the committed sample: the flow built the journeys and the report shows them."""
+    key = yaml.safe_load((settings.SAMPLES_DIR / "planted.yaml").read_text(encoding="utf-8"))
+    store = Store(sample_run.db)
+    assert not store.journeys_lag()
+    view = store.query("SELECT * FROM v_customer_journeys ORDER BY customer_id, step")
+    found = {}
+    for j in key["journeys"]:
+        hits = 0
+        for customer, events in j["customers"].items():
+            mine = view[view.customer_id == customer]
+            assert mine.doc_id.str.split(":").str[1].tolist() == events
+            first, then = mine.iloc[0], mine.iloc[1]
+            tp = j["first"]["touchpoint"]
+            hits += first.first_pain == tp
+            if j["then"] == "survey":
+                assert then.nps_group == "detractor"
+        found[j["id"]] = (hits, len(j["customers"]))
+    # the model finds most planted first complaints where the generator put them
+    assert all(hits >= 0.6 * n for hits, n in found.values()), found
+    summary = (sample_run.reports / "summary.md").read_text(encoding="utf-8")
+    assert "## Customer journeys" in summary and "### Repeat contacts" in summary
