@@ -492,6 +492,7 @@ def test_no_customer_ids_says_how_to_map_them(tmp_path, handmade):
     empty = jr.Journeys(0, 0, 0, 30, 7, [], [], [])
     assert "map `customer_id`" in "\n".join(jr.render_markdown(empty, "en"))
     assert jr.render_markdown(None, "en") == [] and str(jr.render_html(None, "en")) == ""
+    assert set(jr.LABELS["en"]) == set(jr.LABELS["ru"])  # every label in both report languages
 
 
 # -- the real nightly run over the sample ------------------------------------------------------------------

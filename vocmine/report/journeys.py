@@ -8,6 +8,7 @@ the two report renderers need one line each to show it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -16,6 +17,8 @@ from markupsafe import Markup, escape
 
 from vocmine.report.queries import _F, F, Period
 from vocmine.taxonomy import Taxonomy
+
+_FIGURE = re.compile(r"^[-+\d.,%() ]+$|^nan$")  # a table cell that is a figure (right-aligned in Markdown)
 
 # The report window: the reported week and the weeks before it (journeys span weeks; one week is too short).
 _WINDOW = "week BETWEEN getvariable('hist_start') AND getvariable('week_start')"
@@ -373,7 +376,9 @@ def render_markdown(j: Journeys | None, lang: str) -> list[str]:
             out += [t["nothing"], ""]
             continue
         out.append("| " + " | ".join(header) + " |")
-        out.append("|---|" + "---:|" * (len(header) - 1))
+        # figures right-aligned; names (the touchpoint, "mostly via") left
+        numeric = [i > 0 and all(_FIGURE.match(row[i]) for row in rows) for i in range(len(header))]
+        out.append("|" + "".join("---:|" if n else "---|" for n in numeric))
         out += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
         out.append("")
     return out
