@@ -2,8 +2,9 @@
 
 Rebuilt as a whole from the documents and their current predictions (``doc_model``) by the flows after they
 store or re-label documents, in one transaction, so readers see the old journeys or the new ones. A full
-rebuild is one scan of the customer-id index's documents: DuckDB does it in seconds at a million documents,
-and it can never drift from the predictions the way an incremental update could.
+rebuild can never drift from the predictions the way an incremental update could; it costs about 6 s for
+43k events (sample scale 20, a shared 2-core machine), growing about linearly: an incremental rebuild of
+only the customers a run touched is the next step for very large stores.
 """
 
 from __future__ import annotations
