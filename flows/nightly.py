@@ -70,6 +70,12 @@ def refresh_search(store: Store) -> dict:
 
 
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def refresh_journeys(store: Store, run_id: str) -> int:
+    """Rebuild the customer journeys (table journeys) from the stored documents and current predictions."""
+    return store.refresh_journeys(run_id)
+
+
+@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def publish_snapshot(store: Store) -> str:
     """Last write step: copy the committed state to the readers' snapshot (atomic rename)."""
     return str(store.publish_snapshot())
@@ -189,13 +195,19 @@ def nightly(
         changed = run["n_stored"] or run["n_updated"] or run["n_quarantined"]
         # a run killed before its refresh left the index behind the documents: this run catches it up
         lags = store.search_index_lags()
-        if not (changed or lags) and (reports / "summary.md").exists() and store.snapshot_is_current(run_id):
+        journeys_lag = store.journeys_lag()  # e.g. a file upgraded from schema v6
+        if (
+            not (changed or lags or journeys_lag)
+            and (reports / "summary.md").exists()
+            and store.snapshot_is_current(run_id)
+        ):
             # nothing new: last run's snapshot and report stand (a re-run costs no copy of the file)
             summary = f"Nothing new since the last published run: {store.snapshot_path} and {reports} stand."
         else:
             # the index covers the documents' text: unchanged documents, unchanged index
             if lags or not store.search_indexed_at():
                 refresh_search(store)
+            refresh_journeys(store, run_id)
             publish_snapshot(store)
             try:
                 summary = summarise(store, model, taxonomy, str(reports))

@@ -41,6 +41,12 @@ def store_reanalysis(
 
 
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def refresh_journeys(store: Store, run_id: str) -> int:
+    """Rebuild the customer journeys with the re-labelled predictions."""
+    return store.refresh_journeys(run_id)
+
+
+@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def publish_snapshot(store: Store) -> str:
     """Last step: copy the committed state to the readers' snapshot (atomic rename)."""
     return str(store.publish_snapshot())
@@ -151,6 +157,7 @@ def reprocess(
         store.finish_run(run_id, "failed", message=repr(e)[:2000])
         raise
     with timer.stage("report"):
+        refresh_journeys(store, run_id)
         publish_snapshot(store)
     stages = timer.as_dict()
     logger.info("stage seconds: %s", stages)

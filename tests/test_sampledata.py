@@ -16,8 +16,8 @@ from vocmine import sampledata
 from vocmine.sampledata import END, START, TOUCHPOINTS, generate, luhn_ok
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
-REVIEW_COLS = ["review_id", "created_at", "rating", "channel", "product", "text"]
-SURVEY_COLS = ["respondent_id", "submitted_at", "survey", "nps", "csat", "ces", "answer"]
+REVIEW_COLS = ["review_id", "customer_id", "created_at", "rating", "channel", "product", "text"]
+SURVEY_COLS = ["respondent_id", "customer_id", "submitted_at", "survey", "nps", "csat", "ces", "answer"]
 CRASH_WEEKS = [date(2026, 10, 26), date(2026, 11, 2)]
 DELAY_WEEK = date(2026, 10, 12)
 LAST_WEEK = date(2026, 11, 2)
@@ -121,7 +121,7 @@ def test_chats_format(small):
     assert 50 < len(chats) < 130
     assert len({c["conversation_id"] for c in chats}) == len(chats)
     for c in chats:
-        assert list(c) == ["conversation_id", "channel", "started_at", "outcome", "turns"]
+        assert list(c) == ["conversation_id", "customer_id", "channel", "started_at", "outcome", "turns"]
         assert c["channel"] in ("chat", "messenger")
         assert c["outcome"] in ("resolved", "unresolved", "escalated")
         turns = c["turns"]

@@ -402,13 +402,16 @@ def report(
     lang: Annotated[str, typer.Option(help="Report language: en or ru.")] = "en",
     html: Annotated[Path | None, typer.Option(help="Write the self-contained HTML report here.")] = None,
     md: Annotated[Path | None, typer.Option(help="Write the Markdown report here.")] = None,
+    repeat_days: Annotated[
+        int, typer.Option(min=1, help="Journeys: a repeat contact comes back within this many days.")
+    ] = 7,
 ) -> None:
     """Print the pain-point report (Markdown) of a week against the weeks before; optionally write HTML/Markdown."""
     from vocmine.report.html import render_html
     from vocmine.report.i18n import LANGS
     from vocmine.report.markdown import render_markdown
     from vocmine.report.model import build_report, parse_week
-    from vocmine.report.queries import Filters
+    from vocmine.report.queries import Filters, Rules
     from vocmine.store.db import Store
     from vocmine.taxonomy import Taxonomy
 
@@ -422,6 +425,7 @@ def report(
         week=monday,
         weeks=weeks,
         filters=Filters(*(tuple(v or ()) for v in (source, channel, product, language))),
+        rules=Rules(repeat_days=repeat_days),
         lang=lang,
     )
     text = render_markdown(r)

@@ -273,6 +273,7 @@ def stored_documents(
                 turns=by_doc.get(r.doc_id, []),
                 extra=json.loads(r.extra) if r.extra else {},
                 location=r.location or "",
+                customer_id=r.customer_id if isinstance(r.customer_id, str) else None,
             )
         )
     return out

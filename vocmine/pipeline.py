@@ -153,9 +153,9 @@ class Analyzer:
         return emb, outputs
 
 
-#: The canonical fields kept in ``extra`` that are identifiers or labels, stored as they are (a customer id
-#: must stay joinable); every other extra value (the source's unmapped columns) is PII-masked like the text.
-UNMASKED_EXTRA = ("customer_id", "language", "outcome")
+#: The canonical fields kept in ``extra`` that are labels, stored as they are; every other extra value (the
+#: source's unmapped columns) is PII-masked like the text. (The customer id has a column of its own.)
+UNMASKED_EXTRA = ("language", "outcome")
 
 
 def prepare_text(doc: Document, pii_kinds: Sequence[str] | None = None) -> tuple[str, int, str, float]:
@@ -201,6 +201,7 @@ def prepare_documents(
             "pii_masked": [p[1] for p in prepared],
             "content_hash": [d.hash for d in docs],
             "location": [d.location for d in docs],
+            "customer_id": [d.customer_id for d in docs],
         }
     )
     all_turns = [(d.doc_id, i, t) for d in docs for i, t in enumerate(d.turns)]

@@ -52,6 +52,7 @@ class Document:
     turns: list[Turn] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     location: str = ""  # file:line the record came from
+    customer_id: str | None = None  # as the source gives it, or its salted hash (hash_customer_id)
 
     @property
     def doc_id(self) -> str:
@@ -60,7 +61,9 @@ class Document:
     @property
     def hash(self) -> str:
         turns = "\x1e".join(f"{t.role}:{t.text}" for t in self.turns)
-        return content_hash(self.text, turns, self.rating, self.nps, self.csat, self.ces)
+        # a customer id joins the hash only when there is one: records without it keep their stored hashes
+        who = (self.customer_id,) if self.customer_id else ()
+        return content_hash(self.text, turns, self.rating, self.nps, self.csat, self.ces, *who)
 
 
 @dataclass(frozen=True)

@@ -1865,8 +1865,8 @@ UK_DST_END = date(2026, 10, 25)
 
 _SLOT_RE = re.compile(r"\{(\w+)(?::([^}]*))?\}")
 
-REVIEW_FIELDS = ["review_id", "created_at", "rating", "channel", "product", "text"]
-SURVEY_FIELDS = ["respondent_id", "submitted_at", "survey", "nps", "csat", "ces", "answer"]
+REVIEW_FIELDS = ["review_id", "customer_id", "created_at", "rating", "channel", "product", "text"]
+SURVEY_FIELDS = ["respondent_id", "customer_id", "submitted_at", "survey", "nps", "csat", "ces", "answer"]
 TRUTH_FIELDS = [
     "source",
     "doc_id",
@@ -2523,6 +2523,111 @@ def _survey(rng: random.Random, day: date, planted: str = "") -> _Rec:
 
 
 # --------------------------------------------------------------------------------------------------
+# Customers and planted journeys
+# --------------------------------------------------------------------------------------------------
+
+#: Journeys planted across sources: a first record (kind, its first clause's touchpoint and polarity) and the
+#: record that follows it (kind, a test on it) within (min, max) days; both get a fresh customer id that no
+#: other record has, so the customer's journey is exactly these two events.
+PLANTED_JOURNEYS = {
+    "payment_failure_then_detractor": {
+        "first": ("chat", "payment", "neg"),
+        "then": "survey",
+        "days": (2, 6),
+        "description": "A payment failure in a support chat, then an NPS detractor answer (0-6) a few days later.",
+    },
+    "delivery_repeat_contact": {
+        "first": ("chat", "delivery", "neg"),
+        "then": "chat",
+        "days": (1, 6),
+        "description": "A delivery complaint in a chat, then another chat about delivery within a week: "
+        "the problem was not solved.",
+    },
+}
+JOURNEY_EVERY = timedelta(
+    days=7
+)  # at scale 1 a journey of each kind starts at most weekly (scale: more often)
+RETURNING = 0.3  # a record's chance to come from a customer seen before
+GUEST_REVIEWS = 0.15  # reviews written without an account: no customer id
+
+
+@dataclass
+class _Pending:
+    journey: str
+    customer: str
+    first_id: str
+    after: datetime
+    before: datetime
+
+
+class _Customers:
+    """Assigns customer ids, and plants the journeys of ``PLANTED_JOURNEYS``.
+
+    It draws from a random stream of its own (seeded from the generator's seed), so the feedback itself is
+    byte-for-byte what it was before customers were added.
+    """
+
+    def __init__(self, seed: int, scale: float):
+        self.rng = random.Random(f"customers-{seed}")
+        self.every = JOURNEY_EVERY / scale
+        self.last: dict[str, datetime] = {}  # the start of the latest planted journey of each kind
+        self.recent: list[str] = []  # background customers, newest last (bounded)
+        self.n = 0
+        self.pending: list[_Pending] = []
+        self.planted: list[dict] = []  # the key: journey, customer_id, events (ids, in time order)
+
+    def _new(self) -> str:
+        self.n += 1
+        return f"CU{self.n:07d}"
+
+    def _follows(self, rec: _Rec, journey: str) -> bool:
+        then = PLANTED_JOURNEYS[journey]["then"]
+        if rec.source != then:
+            return False
+        if journey == "payment_failure_then_detractor":
+            return rec.row.get("nps") != "" and int(rec.row["nps"]) <= 6
+        first = rec.clauses[0] if rec.clauses else None
+        return first is not None and first.touchpoint == "delivery"
+
+    def assign(self, rec: _Rec, doc_id: str) -> str:
+        """The customer id of a written record ("" for a guest review)."""
+        for p in self.pending:
+            if p.after <= rec.ts <= p.before and self._follows(rec, p.journey):
+                self.pending.remove(p)
+                self.planted.append(
+                    {"journey": p.journey, "customer_id": p.customer, "events": [p.first_id, doc_id]}
+                )
+                return p.customer
+        self.pending = [p for p in self.pending if p.before >= rec.ts]  # windows that closed unfilled
+        first = rec.clauses[0] if rec.clauses else None
+        for name, j in PLANTED_JOURNEYS.items():
+            kind, tp, pol = j["first"]
+            if (
+                (name not in self.last or rec.ts - self.last[name] >= self.every)
+                and rec.source == kind
+                and first is not None
+                and (first.touchpoint, first.polarity) == (tp, pol)
+                and not rec.planted
+            ):
+                self.last[name] = rec.ts
+                lo, hi = j["days"]
+                who = self._new()
+                self.pending.append(
+                    _Pending(name, who, doc_id, rec.ts + timedelta(days=lo), rec.ts + timedelta(days=hi))
+                )
+                return who
+        if rec.source == "review" and self.rng.random() < GUEST_REVIEWS:
+            return ""
+        if self.recent and self.rng.random() < RETURNING:
+            return self.rng.choice(self.recent)
+        who = self._new()
+        self.recent.append(who)
+        if len(self.recent) > 2000:
+            del self.recent[:1000]
+        return who
+
+
+# --------------------------------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------------------------------
 
@@ -2543,6 +2648,7 @@ class Stats:
     files: Counter = field(default_factory=Counter)
     planted_docs: Counter = field(default_factory=Counter)  # (pain, source, lang) -> docs with text
     planted_silent: Counter = field(default_factory=Counter)  # pain -> silent survey rows (no text)
+    journeys: list[dict] = field(default_factory=list)  # planted journeys: journey, customer_id, events
     mentions: Counter = field(default_factory=Counter)  # (week_start, touchpoint, polarity) -> clauses
     docs: Counter = field(default_factory=Counter)  # (source, lang) -> documents (deduplicated)
     edges: Counter = field(default_factory=Counter)
@@ -2565,6 +2671,7 @@ def generate_with_stats(out_dir: Path, scale: float = 1.0, seed: int = 7, truth:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
+    customers = _Customers(seed, scale)
     stats = Stats()
     counters = {"review": 0, "chat": 0, "survey": 0}
     prefix = {"review": "R", "chat": "C", "survey": "S"}
@@ -2610,6 +2717,7 @@ def generate_with_stats(out_dir: Path, scale: float = 1.0, seed: int = 7, truth:
                     doc_id = f"{prefix[rec.source]}{counters[rec.source]:07d}"
                     rec_edge = rec.edge
                     ts = _iso(rec.ts)
+                    who = customers.assign(rec, doc_id)
                     if rec.source == "review":
                         r = rec.row
                         if rec_edge == "bad_rating":
@@ -2617,17 +2725,20 @@ def generate_with_stats(out_dir: Path, scale: float = 1.0, seed: int = 7, truth:
                         elif rec_edge == "empty":
                             r["rating"], r["text"] = "", ""
                             rec.clauses = []
-                        row = [doc_id, ts, r["rating"], r["channel"], r["product"], r["text"]]
+                        row = [doc_id, who, ts, r["rating"], r["channel"], r["product"], r["text"]]
                         wr.writerow(row)
                         if rec_edge == "duplicate":
                             dup_row = row
                     elif rec.source == "chat":
-                        obj = {"conversation_id": doc_id, "channel": rec.row["channel"], "started_at": ts}
+                        obj = {"conversation_id": doc_id, "customer_id": who, "channel": rec.row["channel"]}
+                        obj["started_at"] = ts
                         obj.update(outcome=rec.row["outcome"], turns=rec.row["turns"])
                         fc.write(json.dumps(obj, ensure_ascii=False) + "\n")
                     else:
                         r = rec.row
-                        ws.writerow([doc_id, ts, r["survey"], r["nps"], r["csat"], r["ces"], r["answer"]])
+                        ws.writerow(
+                            [doc_id, who, ts, r["survey"], r["nps"], r["csat"], r["ces"], r["answer"]]
+                        )
                     stats.files[_FILE[rec.source]] += 1
                     _account(stats, wt, rec, doc_id, day, rec_edge)
                 if dup_row is not None:
@@ -2636,6 +2747,7 @@ def generate_with_stats(out_dir: Path, scale: float = 1.0, seed: int = 7, truth:
         finally:
             if ft:
                 ft.close()
+    stats.journeys = customers.planted
     if truth:
         with open(out_dir / "truth.csv", encoding="utf-8") as f:
             stats.files["truth.csv"] = sum(1 for _ in csv.reader(f)) - 1
@@ -2770,6 +2882,24 @@ def planted_key(stats: Stats, scale: float, seed: int) -> str:
     seen: set[str] = set()
     lines = [ln for ln in lines if not (ln.startswith("  week_") and (ln in seen or seen.add(ln)))]
     lines.append(f"  last_week_start: {last_week.isoformat()}")
+    lines += [
+        "# Customers who appear in several sources with a planted journey: two events, in time order, of a",
+        "# customer id that no other record has (customer_id in all three files; some reviews are by guests).",
+        "journeys:",
+    ]
+    for name, j in PLANTED_JOURNEYS.items():
+        mine = [p for p in stats.journeys if p["journey"] == name]
+        kind, tp, pol = j["first"]
+        lines += [
+            f"  - id: {name}",
+            f"    description: {_yq(j['description'])}",
+            f"    first: {{kind: {kind}, touchpoint: {tp}, polarity: {'negative' if pol == 'neg' else pol}}}",
+            f"    then: {j['then']}",
+            f"    within_days: [{j['days'][0]}, {j['days'][1]}]",
+            f"    count: {len(mine)}",
+            "    customers:",
+            *(f"      {p['customer_id']}: [{', '.join(p['events'])}]" for p in mine),
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
+import hmac
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +37,8 @@ CANONICAL_FIELDS = (
 Role = Literal["customer", "agent", "bot"]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhms])\s*$")
 _UNIT = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+#: The environment variable the customer-id salt is read from when a source does not give one.
+SALT_ENV = "VOCMINE_CUSTOMER_ID_SALT"
 
 
 class SourceError(UsageError):
@@ -61,6 +66,11 @@ class SourceConfig(BaseModel):
     max_future: timedelta = timedelta(days=2)
     # transcript speaker labels and chat turn roles -> role, on top of (and overriding) the built-in map
     roles: dict[str, Role] = Field(default_factory=dict)
+    # Store a keyed hash (HMAC-SHA256) of the customer id instead of the id: analysts can join journeys
+    # across sources without seeing raw ids. The salt: customer_id_salt, else $VOCMINE_CUSTOMER_ID_SALT;
+    # every source must use the same one for the hashes to match.
+    hash_customer_id: bool = False
+    customer_id_salt: str | None = Field(default=None, min_length=8, repr=False)
 
     @field_validator("timezone")
     @classmethod
@@ -128,7 +138,23 @@ class SourceConfig(BaseModel):
             raise ValueError(f"`encoding` is only for text formats, and this one is {fmt}")
         if self.kind == "chat" and fmt in ("csv", "tsv", "xlsx"):
             raise ValueError(f"a chat source needs turns (jsonl, json, parquet or transcript), not {fmt}")
+        if self.customer_id_salt is not None and not self.hash_customer_id:
+            raise ValueError("`customer_id_salt` is only used with `hash_customer_id: true`")
+        if self.hash_customer_id and len(self.salt()) < 8:
+            raise ValueError(
+                f"`hash_customer_id: true` needs a salt of at least 8 characters: set ${SALT_ENV} "
+                "(or `customer_id_salt` in the source)"
+            )
         return self
+
+    def salt(self) -> str:
+        return self.customer_id_salt or os.environ.get(SALT_ENV, "")
+
+    def customer_key(self, raw: str) -> str:
+        """What is stored for a customer id: the id itself, or its salted hash when the source asks for it."""
+        if not self.hash_customer_id:
+            return raw
+        return hmac.new(self.salt().encode("utf-8"), raw.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
     def column(self, canonical: str) -> str:
         return self.fields.get(canonical, canonical)

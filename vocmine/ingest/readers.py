@@ -28,7 +28,9 @@ ROLE_ALIASES: dict[str, Role] = {
     label: role for role, labels in _LABELS.items() for label in labels.split("|")
 }
 SCORE_RANGES = {"rating": (1, 5), "nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-_EXTRA = ("customer_id", "language", "outcome")
+_EXTRA = ("language", "outcome")
+_MAPPED = ("id", "timestamp", "text", "turns", *SCORE_RANGES, "channel", "product", "customer_id", *_EXTRA)
+MAX_CUSTOMER_ID = 256
 
 
 class Rejected(Exception):
@@ -83,6 +85,20 @@ def _unicode(value: str, name: str) -> str:
     return value
 
 
+def customer_id(src: SourceConfig, value: Any) -> str | None:
+    """The customer id of a record as stored (stripped; hashed if the source asks), or None without one."""
+    if isinstance(value, float) and value.is_integer():  # a spreadsheet's 1042.0 is the CSV's 1042
+        value = int(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    raw = _unicode(_text(value, "customer_id").strip(), "customer_id")
+    if not raw:
+        return None
+    if len(raw) > MAX_CUSTOMER_ID:
+        raise Rejected(f"customer_id has {len(raw)} characters, over the limit of {MAX_CUSTOMER_ID}")
+    return src.customer_key(raw)
+
+
 def to_document(src: SourceConfig, row: dict[str, Any], location: str) -> Document:
     """Map one raw row to a Document, or raise Rejected with the reason."""
     c = src.column
@@ -120,9 +136,7 @@ def to_document(src: SourceConfig, row: dict[str, Any], location: str) -> Docume
         raise Rejected(f"text has {len(text)} characters, over the limit of {src.max_chars}")
     if not text and all(v is None for v in scores.values()):
         raise Rejected("no text and no score")
-    mapped = {
-        c(k) for k in ("id", "timestamp", "text", "turns", *SCORE_RANGES, "channel", "product", *_EXTRA)
-    }
+    mapped = {c(k) for k in _MAPPED}
     keep = src.extra == "mask"  # `extra: drop` keeps only the canonical fields below
     extra = {k: v for k, v in row.items() if keep and k not in mapped and v not in (None, "")}
     # canonical fields without a column of their own are kept under their canonical names
@@ -138,6 +152,7 @@ def to_document(src: SourceConfig, row: dict[str, Any], location: str) -> Docume
         turns=turns,
         extra=extra,
         location=location,
+        customer_id=customer_id(src, row.get(c("customer_id"))),
         **scores,
     )
 

@@ -14,6 +14,8 @@ import pandas as pd
 
 from vocmine.errors import InputError, UsageError
 from vocmine.report import queries as q
+from vocmine.report.journeys import Journeys, build_journeys
+from vocmine.report.journeys import section as journey_section
 from vocmine.report.queries import Filters, Period, Rules
 from vocmine.store.db import Store
 from vocmine.taxonomy import Taxonomy
@@ -173,6 +175,7 @@ class Report:
     sections: list[Section] = field(default_factory=list)  # extra sections, in order (see Section)
     explore: ExploreData | None = None  # the explorable page's data (vocmine/report/explore.py)
     weeks_back: int = 8  # weeks compared with, as asked (period.weeks: as many as the data has)
+    journeys: Journeys | None = None  # the customer-journey section (vocmine/report/journeys.py)
 
     @property
     def top(self) -> list[PainPoint]:
@@ -276,6 +279,7 @@ def build_report(
         q.set_variables(con, period)
         frames = {name: con.execute(sql).df() for name, sql in q.QUERIES.items() if name != "data_weeks"}
         explore = collect(con, taxonomy, lang)
+        journeys = build_journeys(con, period, taxonomy, lang)
 
     head = frames["headline"].set_index("period")
     cur = head.loc["current"] if "current" in head.index else None
@@ -351,6 +355,8 @@ def build_report(
         silent=silent,
         explore=explore,
         weeks_back=weeks,
+        journeys=journeys,
+        sections=[sec for sec in [journey_section(journeys, lang)] if sec is not None],
     )
 
 

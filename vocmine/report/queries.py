@@ -40,6 +40,8 @@ class Rules:
     theme_max_score: float = 0.6  # a negative segment "fits no touchpoint well" below this best confidence
     top_n: int = 8
     top_themes: int = 12  # new themes shown in full; the others are counted
+    repeat_days: int = 7  # a repeat contact: the same customer and touchpoint again within this many days
+    lookback_days: int = 30  # a detractor's journey breaks at a complaint at most this many days before
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class Period:
             "min_volume": self.rules.min_volume,
             "z_threshold": self.rules.z_threshold,
             "theme_max_score": self.rules.theme_max_score,
+            "repeat_days": self.rules.repeat_days,
+            "lookback_days": self.rules.lookback_days,
         }
 
     def set_statements(self) -> str:
@@ -487,7 +491,7 @@ call is a new session, so the `SET VARIABLE` lines go in the same call).
   `top_themes` (default 12) in full, emerging ones first and then by complaints this week, and counts the rest.
 - **Silent customers**: survey answers with a score and no text that are unhappy (NPS 0-6, CSAT 1-2, CES 1-3).
 - **Changes** in the headline: this week minus the weeks before (documents: minus the weekly average).
-"""
+{journey_rules}"""
 
 
 EXPLORE_INTRO = """## The explorable page's data
@@ -510,8 +514,10 @@ cut.
 
 def render_markdown() -> str:
     example = Period(date(2026, 11, 2), filters=Filters(sources=("reviews", "surveys"))).set_statements()
-    parts = [INTRO.format(set_example=example), "## The queries\n"]
-    for name, sql in QUERIES.items():
+    from vocmine.report import journeys  # (journeys builds on this module)
+
+    parts = [INTRO.format(set_example=example, journey_rules=journeys.RULES), "## The queries\n"]
+    for name, sql in {**QUERIES, **journeys.QUERIES}.items():
         parts.append(f"### `{name}`\n\n```sql\n{sql}\n```\n")
     parts.append(EXPLORE_INTRO)
     for name, sql in EXPLORE_QUERIES.items():

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from vocmine.records import AnalysisBatch, Quarantined, content_hash
-from vocmine.store import fts, guard
+from vocmine.store import fts, guard, journeys
 from vocmine.store.dictionary import ANALYST_VIEWS
 from vocmine.store.migrations import upgrade
 
@@ -782,6 +782,19 @@ class Store:
             counts = fts.refresh(con)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('search_indexed_at', ?)", [now().isoformat()])
         return counts
+
+    def refresh_journeys(self, run_id: str) -> int:
+        """Rebuild the ``journeys`` table from the current documents and predictions; returns its rows.
+
+        One transaction: readers keep seeing the previous journeys until it commits.
+        """
+        with self.transaction() as con:
+            return journeys.rebuild(con, run_id)
+
+    def journeys_lag(self) -> bool:
+        """Whether the journeys table misses documents with a customer id or holds gone ones."""
+        with self.connect(read_only=True) as con:
+            return journeys.lags(con)
 
     def search_index_lags(self) -> bool:
         """Whether the search tables hold other texts than the documents (e.g. a run killed before its

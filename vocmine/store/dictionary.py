@@ -61,6 +61,11 @@ COMMON: dict[str, str] = {
     "evidence": "The segment text that is the evidence of the pain point (= text[start_char:end_char]).",
     "keyword": "Taxonomy keyword found in the segment's lemmas, if the match used one.",
     "ingest_run_id": "Run that first stored the document.",
+    "customer_id": (
+        "The customer's id from the source (the field customer_id maps), or its salted HMAC-SHA256 hash when "
+        "the source sets hash_customer_id; NULL without one. The same customer has the same value in every "
+        "source, so it joins a customer's feedback across them."
+    ),
 }
 
 
@@ -101,7 +106,12 @@ RELATIONS: dict[str, Relation] = {
             *_SENT,
             "model_version",
             "ingest_run_id",
+            "customer_id",
             sentiment="Document sentiment (NULL for a text-less survey answer).",
+            outcome=(
+                "Chat outcome from the source's outcome field, lower case (resolved, unresolved, escalated, "
+                "...); NULL for reviews, surveys and chats without one."
+            ),
         ),
     ),
     "v_segments": Relation(
@@ -270,6 +280,43 @@ RELATIONS: dict[str, Relation] = {
             stage="Journey stage of the touchpoint; NULL when the segment mentions none.",
         ),
     ),
+    "v_customer_journeys": Relation(
+        "view",
+        "Customer journeys: per customer (customer_id), the feedback events across sources (reviews, chats, "
+        "surveys) in time order, each with its touchpoints, pain points, sentiment, scores and chat outcome. "
+        f"{_CURRENT} As of the last rebuild of the journeys table (see docs/report.md, the journey queries).",
+        "journeys + documents.",
+        _cols(
+            "customer_id",
+            "doc_id",
+            "source",
+            "kind",
+            "created_at",
+            "week",
+            "channel",
+            "product",
+            "lang",
+            "sentiment",
+            "sentiment_score",
+            "rating",
+            "nps",
+            "csat",
+            "ces",
+            "text",
+            "model_version",
+            steps="Number of events in the customer's journey.",
+            nps_group="promoter (9-10), passive (7-8) or detractor (0-6); NULL without an NPS answer.",
+            step="Position of the event in the customer's journey, from 1 (by created_at, then doc_id).",
+            touchpoints="Every touchpoint the document's segments mention (sorted; empty when none).",
+            pain_touchpoints="The touchpoints of the document's pain points: negative segments linked to them (sorted).",
+            first_pain=(
+                "The touchpoint of the document's first pain point (earliest segment; of its pain points the most "
+                "severe): where the customer first complained. NULL without one."
+            ),
+            outcome="Chat outcome (as in v_documents.outcome); NULL for reviews and surveys.",
+            days_since_previous="Days since the customer's previous event; NULL for the first.",
+        ),
+    ),
     # -- tables -----------------------------------------------------------------------------------------
     "meta": Relation(
         "table",
@@ -361,16 +408,52 @@ RELATIONS: dict[str, Relation] = {
             "channel",
             "product",
             "ingest_run_id",
+            "customer_id",
             lang_confidence="Language-ID confidence 0-1.",
             n_chars="Length of the masked text in characters.",
             extra=(
-                "Source columns not mapped to a canonical field, PII-masked like the text, and customer_id, "
-                "language, outcome as they are (JSON); none with the source setting extra: drop."
+                "Source columns not mapped to a canonical field, PII-masked like the text, and language, "
+                "outcome as they are (JSON); none with the source setting extra: drop. (Files upgraded from "
+                "schema v6 keep their customer_id here too.)"
             ),
             pii_masked="Number of PII spans masked in the text.",
-            content_hash="Hash of text, turns and scores; a change means the record was edited.",
+            content_hash="Hash of text, turns, scores and customer id; a change means the record was edited.",
             location="'file:line' the record came from.",
             updated_run_id="Run that last (re)wrote the document.",
+        ),
+    ),
+    "journeys": Relation(
+        "table",
+        "One row per document with a customer id: the customer's feedback events across sources in time "
+        "order, with the current predictions (doc_model). Rebuilt whole by the nightly and reprocessing flows.",
+        "documents + doc_model + document_predictions + segment_touchpoints + pain_points -> "
+        "Store.refresh_journeys (vocmine/store/journeys.py).",
+        _cols(
+            "customer_id",
+            "doc_id",
+            "source",
+            "kind",
+            "created_at",
+            "channel",
+            "product",
+            "lang",
+            "sentiment",
+            "sentiment_score",
+            "rating",
+            "nps",
+            "csat",
+            "ces",
+            "model_version",
+            run_id="Run that rebuilt the journeys.",
+            step="Position of the event in the customer's journey, from 1 (by created_at, then doc_id).",
+            touchpoints="Every touchpoint the document's segments mention (sorted; empty when none).",
+            pain_touchpoints="The touchpoints of the document's pain points: negative segments linked to them (sorted).",
+            first_pain=(
+                "The touchpoint of the document's first pain point (earliest segment; of its pain points the most "
+                "severe): where the customer first complained. NULL without one."
+            ),
+            outcome="Chat outcome (as in v_documents.outcome); NULL for reviews and surveys.",
+            days_since_previous="Days since the customer's previous event; NULL for the first.",
         ),
     ),
     "document_history": Relation(

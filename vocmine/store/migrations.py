@@ -51,6 +51,27 @@ def _v5_to_v6(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _v6_to_v7(con: duckdb.DuckDBPyConnection) -> None:
+    """Customer journeys: ``documents.customer_id`` (indexed; filled from ``extra``, where earlier versions kept
+    it) and the ``journeys`` table the flows rebuild."""
+    con.execute("ALTER TABLE documents ADD COLUMN IF NOT EXISTS customer_id VARCHAR")
+    # the index first: DuckDB cannot build one over rows updated in the same transaction
+    con.execute("CREATE INDEX IF NOT EXISTS documents_customer_id ON documents (customer_id)")
+    con.execute(
+        "UPDATE documents SET customer_id = nullif(trim(json_extract_string(extra, '$.customer_id')), '') "
+        "WHERE customer_id IS NULL AND json_extract_string(extra, '$.customer_id') IS NOT NULL"
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS journeys (
+            customer_id VARCHAR NOT NULL, step INTEGER NOT NULL, doc_id VARCHAR NOT NULL,
+            source VARCHAR NOT NULL, kind VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+            channel VARCHAR, product VARCHAR, lang VARCHAR, touchpoints VARCHAR[], pain_touchpoints VARCHAR[],
+            first_pain VARCHAR, sentiment VARCHAR, sentiment_score REAL, rating TINYINT, nps TINYINT,
+            csat TINYINT, ces TINYINT, outcome VARCHAR, days_since_previous DOUBLE, model_version VARCHAR,
+            run_id VARCHAR NOT NULL, PRIMARY KEY (customer_id, step))"""
+    )
+
+
+def _v7_to_v8(con: duckdb.DuckDBPyConnection) -> None:
     """The alerts log: one row per week, touchpoint and recipient, sent or failed (no alert goes out twice)."""
     con.execute(
         """CREATE TABLE IF NOT EXISTS alerts_sent (
@@ -72,7 +93,15 @@ def _v6_to_v7(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5, _v5_to_v6, _v6_to_v7)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+    _v4_to_v5,
+    _v5_to_v6,
+    _v6_to_v7,
+    _v7_to_v8,
+)
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration step"
 
 

@@ -5,7 +5,7 @@ The column meanings live in ``dictionary.py``; a new table or column needs an en
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 TABLES = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -59,8 +59,11 @@ CREATE TABLE IF NOT EXISTS documents (
     location VARCHAR,
     ingest_run_id VARCHAR NOT NULL,
     updated_run_id VARCHAR NOT NULL,
+    customer_id VARCHAR,
     UNIQUE (source, external_id)
 );
+-- v7: a customer's documents across sources are found by this index (journeys, `WHERE customer_id = ?`)
+CREATE INDEX IF NOT EXISTS documents_customer_id ON documents (customer_id);
 CREATE TABLE IF NOT EXISTS document_history (
     doc_id VARCHAR NOT NULL,
     content_hash VARCHAR NOT NULL,
@@ -181,6 +184,32 @@ CREATE TABLE IF NOT EXISTS model_versions (
     first_run_id VARCHAR,
     created_at TIMESTAMPTZ
 );
+-- v7: per customer, the feedback events across sources in time order (rebuilt by the flows)
+CREATE TABLE IF NOT EXISTS journeys (
+    customer_id VARCHAR NOT NULL,
+    step INTEGER NOT NULL,
+    doc_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    channel VARCHAR,
+    product VARCHAR,
+    lang VARCHAR,
+    touchpoints VARCHAR[],
+    pain_touchpoints VARCHAR[],
+    first_pain VARCHAR,
+    sentiment VARCHAR,
+    sentiment_score REAL,
+    rating TINYINT,
+    nps TINYINT,
+    csat TINYINT,
+    ces TINYINT,
+    outcome VARCHAR,
+    days_since_previous DOUBLE,
+    model_version VARCHAR,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (customer_id, step)
+);
 -- v2: the documents' masked text as the full-text indexes see it, one table per stemmer
 CREATE TABLE IF NOT EXISTS search_ru (
     doc_id VARCHAR PRIMARY KEY,
@@ -223,7 +252,8 @@ CREATE OR REPLACE VIEW v_documents AS
            date_trunc('week', d.created_at)::DATE AS week,
            d.lang, d.text, d.rating, d.nps, d.csat, d.ces, d.channel, d.product,
            p.sentiment, p.score AS sentiment_score, p.p_negative, p.p_neutral, p.p_positive,
-           p.model_version, d.ingest_run_id
+           p.model_version, d.ingest_run_id, d.customer_id,
+           CASE WHEN d.kind = 'chat' THEN nullif(lower(trim(d.extra ->> 'outcome')), '') END AS outcome
     FROM documents d
     LEFT JOIN doc_model m ON m.doc_id = d.doc_id
     LEFT JOIN document_predictions p
@@ -306,4 +336,15 @@ CREATE OR REPLACE VIEW v_verbatims AS
     LEFT JOIN segment_touchpoints t
       ON t.doc_id = s.doc_id AND t.seg_idx = s.seg_idx AND t.model_version = s.model_version
     WHERE s.sentiment = 'negative';
+
+CREATE OR REPLACE VIEW v_customer_journeys AS
+    SELECT j.customer_id, j.step, count(*) OVER (PARTITION BY j.customer_id) AS steps,
+           j.doc_id, j.source, j.kind, j.created_at, date_trunc('week', j.created_at)::DATE AS week,
+           j.channel, j.product, j.lang, j.touchpoints, j.pain_touchpoints, j.first_pain,
+           j.sentiment, j.sentiment_score, j.rating, j.nps,
+           CASE WHEN j.nps >= 9 THEN 'promoter' WHEN j.nps >= 7 THEN 'passive'
+                WHEN j.nps IS NOT NULL THEN 'detractor' END AS nps_group,
+           j.csat, j.ces, j.outcome, j.days_since_previous, d.text, j.model_version
+    FROM journeys j
+    JOIN documents d ON d.doc_id = j.doc_id;
 """
