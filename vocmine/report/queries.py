@@ -38,6 +38,7 @@ class Rules:
     min_volume: int = 10  # an emerging issue has at least this many complaints in the week
     z_threshold: float = 3.0  # ... and this many (over-dispersed Poisson) sd above its own history
     theme_max_score: float = 0.6  # a negative segment "fits no touchpoint well" below this best confidence
+    theme_min_negative: float = 0.7  # ... and enters a theme only this surely negative (calibrated p)
     top_n: int = 8
     top_themes: int = 12  # new themes shown in full; the others are counted
 
@@ -72,6 +73,7 @@ class Period:
             "min_volume": self.rules.min_volume,
             "z_threshold": self.rules.z_threshold,
             "theme_max_score": self.rules.theme_max_score,
+            "theme_min_negative": self.rules.theme_min_negative,
         }
 
     def set_statements(self) -> str:
@@ -282,17 +284,20 @@ HAVING count(*) FILTER (WHERE nps <= 6 OR csat <= 2 OR ces <= 3) > 0
 ORDER BY silent_unhappy DESC, channel;"""
 
 THEME_CANDIDATES = f"""-- New-theme candidates: negative segments of the window that fit no touchpoint well (no touchpoint, or
--- best touchpoint confidence below theme_max_score) and have at least three words, with the hash their stored
--- embedding is kept under (encoder_outputs.text_hash: the first 32 hex digits of sha256(chr(31) || text)). The
--- report then reads those embeddings by that hash, of the encoder that embedded most of them (one, unless the
--- base encoder changed): SELECT encoder, text_hash, embedding FROM encoder_outputs WHERE text_hash IN (...),
--- which DuckDB answers from the text_hash index instead of reading every stored embedding. It clusters the
--- vectors and names each cluster by its c-TF-IDF words (Python: vocmine/report/themes.py).
+-- best touchpoint confidence below theme_max_score), are surely negative (calibrated p(negative) at least
+-- theme_min_negative, so praise the model half-misread stays out) and have at least three words, with the
+-- hash their stored embedding is kept under (encoder_outputs.text_hash: the first 32 hex digits of
+-- sha256(chr(31) || text)). The report then reads those embeddings by that hash, of the encoder that embedded
+-- most of them (one, unless the base encoder changed): SELECT encoder, text_hash, embedding FROM
+-- encoder_outputs WHERE text_hash IN (...), which DuckDB answers from the text_hash index instead of reading
+-- every stored embedding. It clusters the vectors, names each cluster by the segment nearest its centre and
+-- its c-TF-IDF words, and gives it the id of the stored theme (table themes) it matches (Python:
+-- vocmine/report/themes.py, tracking.py).
 WITH negative AS (
     SELECT doc_id, seg_idx, any_value(evidence) AS text, any_value(week) AS week, any_value(lang) AS lang,
            any_value(start_char) AS start_char, any_value(end_char) AS end_char,
            any_value(document_text) AS document_text, any_value(source) AS source,
-           any_value(created_at) AS created_at
+           any_value(created_at) AS created_at, any_value(sentiment_score) AS p_negative
     FROM v_verbatims
     WHERE week BETWEEN getvariable('hist_start') AND getvariable('week_start')
       AND {F}
@@ -304,10 +309,11 @@ WITH negative AS (
     GROUP BY ALL
 )
 SELECT n.doc_id, n.seg_idx, n.text, n.week, n.lang, n.source, n.created_at, n.start_char, n.end_char,
-       n.document_text, b.best_score, left(sha256(chr(31) || n.text), 32) AS text_hash
+       n.document_text, n.p_negative, b.best_score, left(sha256(chr(31) || n.text), 32) AS text_hash
 FROM negative n
 LEFT JOIN best b USING (doc_id, seg_idx)
 WHERE coalesce(b.best_score, 0) < getvariable('theme_max_score')
+  AND n.p_negative >= getvariable('theme_min_negative')
   AND len(regexp_extract_all(n.text, '\\p{{L}}{{2,}}')) >= 3
 ORDER BY n.doc_id, n.seg_idx;"""
 

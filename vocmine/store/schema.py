@@ -5,7 +5,7 @@ The column meanings live in ``dictionary.py``; a new table or column needs an en
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 TABLES = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -191,6 +191,22 @@ CREATE TABLE IF NOT EXISTS search_en (
     doc_id VARCHAR PRIMARY KEY,
     lang VARCHAR,
     text VARCHAR NOT NULL
+);
+-- v7: new themes with ids that last from one run to the next (vocmine/report/tracking.py)
+CREATE TABLE IF NOT EXISTS themes (
+    theme_id VARCHAR PRIMARY KEY,
+    encoder VARCHAR NOT NULL,
+    centroid FLOAT[] NOT NULL,
+    label VARCHAR NOT NULL,
+    labels JSON NOT NULL,
+    words VARCHAR[] NOT NULL,
+    examples JSON NOT NULL,
+    size INTEGER NOT NULL,
+    first_week DATE NOT NULL,
+    last_week DATE NOT NULL,
+    first_run_id VARCHAR,
+    last_run_id VARCHAR,
+    updated_at TIMESTAMPTZ NOT NULL
 );
 """
 
