@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from vocmine import jobs, runners, settings
 from vocmine.errors import RunFailed
-from vocmine.flows.report import NIGHTLY_KEY
+from vocmine.flows.report import NIGHTLY_KEY, track_themes
 from vocmine.flows.report import report as report_flow
 from vocmine.ingest.config import load_sources
 from vocmine.nlp.model import load_model
@@ -188,6 +188,7 @@ def nightly(
             # the index covers the documents' text: unchanged documents, unchanged index
             if lags or not store.search_indexed_at():
                 refresh_search(store)
+            track_themes(store, run_id)  # before the snapshot: reports read the theme ids from it
             publish_snapshot(store)
             try:
                 summary = summarise(store, model, taxonomy, str(reports))

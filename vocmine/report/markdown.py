@@ -74,7 +74,7 @@ def render_markdown(r: Report) -> str:
         for e in r.emerging:
             kind = t(f"kind_{e.kind}", lang)
             out.append(
-                f"- **{t('emerging_line', lang, name=e.name, kind=kind, n=e.complaints, mean=e.baseline_mean, z=e.z)}**"
+                f"- **{t('emerging_line', lang, name=esc(e.name), kind=kind, n=e.complaints, mean=e.baseline_mean, z=e.z)}**"
             )
         out.append("")
     out += [
@@ -109,8 +109,10 @@ def render_markdown(r: Report) -> str:
         out += [t("no_themes", lang), ""]
     for th in r.top_themes:
         flag = " ⚠" if th.emerging else ""
+        ident = f" `{th.id}`" if th.id else ""  # what `vocmine taxonomy promote` takes
         out += [
-            f"**{th.name}**{flag} — {t('theme_line', lang, size=th.size, n=th.complaints)} `{sparkline(th.weekly)}`",
+            f"**{esc(th.name)}**{ident}{flag} — *{th.words_label}* — "
+            f"{t('theme_line', lang, size=th.size, n=th.complaints)} `{sparkline(th.weekly)}`",
             "",
         ]
         out += [quote(v) + "\n" for v in th.examples]

@@ -35,6 +35,7 @@ LABEL_WORDS = 8  # a longer segment is cut to its first clause (or words) to nam
 # where a clause ends inside a segment: punctuation, a dash, or a joining "and"/"but"
 _CLAUSE_END = re.compile(r"\s*(?:[,;:.!?…()]|\s[-–—]\s)|\s(?:and|but|и|а|но)\s", re.IGNORECASE)
 _TRAILING = re.compile(r"[^\w\]…\"'»”’)]+$")  # punctuation, emoji, spaces at the end (not closing ones)
+_WORDING = re.compile(r"[\W_]+")  # what two segments of one wording may differ in
 _NOISY = re.compile(r"\d{5,}|\[[A-Z]+\]")  # an order number or a PII placeholder: not in a name if avoidable
 # words that open a segment only because it follows another one (or a greeting): not part of a name
 _LEADING = re.compile(
@@ -203,11 +204,13 @@ def _by_language(ranked: np.ndarray, texts: list[str], langs: list[str]) -> dict
     """Up to ``CLAUSES`` distinct segments per language, nearest the centre first (most frequent language
     first)."""
     out: dict[str, list[str]] = {}
+    seen: set[str] = set()
     for i in ranked:
         got = out.setdefault(langs[i], [])
-        t = " ".join(texts[i].split())
-        if len(got) < CLAUSES and t.casefold() not in {g.casefold() for g in got}:
-            got.append(t)
+        key = _WORDING.sub(" ", texts[i]).casefold().strip()  # "…step!" and "…step 😡" are one wording
+        if len(got) < CLAUSES and key not in seen:
+            seen.add(key)
+            got.append(" ".join(texts[i].split()))
     share = {k: sum(x == k for x in (langs[i] for i in ranked)) for k in out}
     return dict(sorted(out.items(), key=lambda kv: -share[kv[0]]))
 
