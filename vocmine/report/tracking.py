@@ -102,7 +102,14 @@ def record_themes(
             return []
         q.set_variables(con, period)
         candidates = con.execute(q.THEME_CANDIDATES).df()
-    themes = find_themes(with_embeddings(store, candidates), period)
+    return store_themes(
+        store, find_themes(with_embeddings(store, candidates), period), period.week_start, run_id
+    )
+
+
+def store_themes(store: Store, themes: list[Theme], week: date, run_id: str | None = None) -> list[Theme]:
+    """Write one run's themes (reported week ``week``) to the themes table in one transaction: a theme that
+    matches a stored one takes its id and updates it, any other is inserted with the next id."""
     if not themes:
         return []
     with store.transaction() as con:
@@ -126,7 +133,7 @@ def record_themes(
                 "words": [list(t.words) for t in themes],
                 "examples": [json.dumps(t.clauses, ensure_ascii=False) for t in themes],
                 "size": [t.size for t in themes],
-                "week": period.week_start,
+                "week": week,
             }
         )
         con.register("new_themes", rows)
@@ -139,8 +146,8 @@ def record_themes(
             ON CONFLICT (theme_id) DO UPDATE SET
                 centroid = excluded.centroid, label = excluded.label, labels = excluded.labels,
                 words = excluded.words, examples = excluded.examples, size = excluded.size,
-                first_week = least(themes.first_week, excluded.first_week),
-                last_week = greatest(themes.last_week, excluded.last_week),
+                first_week = least(first_week, excluded.first_week),
+                last_week = greatest(last_week, excluded.last_week),
                 last_run_id = excluded.last_run_id, updated_at = excluded.updated_at
             """,
             [run_id, run_id, datetime.now(UTC)],
