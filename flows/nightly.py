@@ -12,7 +12,7 @@ from vocmine import jobs, runners, settings
 from vocmine.alerts.config import load_alerts
 from vocmine.errors import RunFailed
 from vocmine.flows.alerts import alerts as alerts_flow
-from vocmine.flows.report import NIGHTLY_KEY
+from vocmine.flows.report import NIGHTLY_KEY, track_themes
 from vocmine.flows.report import report as report_flow
 from vocmine.ingest.config import load_sources
 from vocmine.nlp.model import load_model
@@ -208,6 +208,7 @@ def nightly(
             if lags or not store.search_indexed_at():
                 refresh_search(store)
             refresh_journeys(store, run_id)
+            track_themes(store, run_id)  # before the snapshot: reports read the theme ids from it
             publish_snapshot(store)
             try:
                 summary = summarise(store, model, taxonomy, str(reports))

@@ -6,7 +6,7 @@ import hashlib
 from html import escape
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import deployment
@@ -17,6 +17,7 @@ from vocmine.report.html import render_html
 from vocmine.report.markdown import render_markdown
 from vocmine.report.model import NoData, Report, build_report, parse_week
 from vocmine.report.queries import Filters
+from vocmine.report.tracking import record_themes
 from vocmine.store.db import Store
 from vocmine.taxonomy import Taxonomy
 
@@ -47,6 +48,20 @@ def build(
         filters=filters,
         lang=lang,
     )
+
+
+@task(cache_policy=NO_CACHE)
+def track_themes(store: Store, run_id: str) -> int:
+    """Store the latest window's themes with their lasting ids (table themes), before the run publishes the
+    snapshot that reports and `vocmine taxonomy promote` read. A failure costs only this run's new ids (the
+    report still shows its themes), so it is logged, not raised: the run's data must still be published."""
+    try:
+        return len(record_themes(store, run_id))
+    except Exception as e:  # noqa: BLE001
+        get_run_logger().warning(
+            "themes not recorded (reports keep the last run's ids): %s: %s", type(e).__name__, e
+        )
+        return 0
 
 
 #: The nightly run's summary keeps the key it always had; every other report gets its own (report_key).

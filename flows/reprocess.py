@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from vocmine import jobs, runners, settings
 from vocmine.errors import InputError, UsageError
+from vocmine.flows.report import track_themes
 from vocmine.nlp.model import load_model
 from vocmine.pipeline import Analyzer
 from vocmine.records import AnalysisBatch
@@ -158,6 +159,7 @@ def reprocess(
         raise
     with timer.stage("report"):
         refresh_journeys(store, run_id)
+        track_themes(store, run_id)  # the relabelled themes keep their ids (matched to the stored ones)
         publish_snapshot(store)
     stages = timer.as_dict()
     logger.info("stage seconds: %s", stages)

@@ -747,5 +747,36 @@ def alerts_send(
         raise typer.Exit(errors.RUN_FAILED)
 
 
+taxonomy_app = typer.Typer(help="The taxonomy file: new themes promoted into it.")
+app.add_typer(taxonomy_app, name="taxonomy")
+
+
+@taxonomy_app.command("promote")
+def taxonomy_promote(
+    theme: Annotated[str, typer.Argument(help="Theme id from the report, e.g. T0007 (or 7).")],
+    stage: Annotated[
+        str | None, typer.Option(help="Journey stage of the new touchpoint (a stage id).")
+    ] = None,
+    id_: Annotated[
+        str | None, typer.Option("--id", help="Touchpoint id (default: from the theme's English name).")
+    ] = None,
+    taxonomy: Annotated[
+        Path, typer.Option("--taxonomy", help="Taxonomy YAML to add it to.")
+    ] = settings.DEFAULT_TAXONOMY,
+    db: DbOpt = settings.DEFAULT_DB,
+) -> None:
+    """Add a new theme to the taxonomy as a touchpoint stub: its names, examples and keywords, to review."""
+    from vocmine.promote import promote
+
+    done = promote(db, theme, taxonomy, id_, stage)
+    tp = done.touchpoint
+    n = sum(len(v) for v in tp.examples.values())
+    typer.echo(
+        f"added touchpoint {tp.id!r} (stage {tp.stage}) from theme {done.theme.theme_id} to {done.path}: "
+        f"{n} examples, {sum(len(v) for v in tp.keywords.values())} keywords"
+    )
+    typer.echo("review it and bump `version`; `vocmine reprocess` then labels the stored feedback with it")
+
+
 if __name__ == "__main__":
     app()

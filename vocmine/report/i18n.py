@@ -76,9 +76,11 @@ LABELS: dict[str, dict[str, str]] = {
     "no_pain": {"en": "No complaints in this period.", "ru": "За этот период жалоб нет."},
     "themes": {"en": "New themes (candidates for the taxonomy)", "ru": "Новые темы (кандидаты в таксономию)"},
     "themes_note": {
-        "en": "Negative remarks that fit no touchpoint, grouped by meaning and named by their most distinctive words.",
+        "en": "Negative remarks that fit no touchpoint, grouped by meaning and named by their most typical remark "
+        "(in italics: their most distinctive words). A theme keeps its id from week to week.",
         "ru": "Негативные высказывания, не подходящие ни к одной точке контакта, сгруппированы по смыслу и "
-        "названы самыми характерными словами.",
+        "названы самым типичным из них (курсивом: самые характерные слова). Тема сохраняет свой номер из недели "
+        "в неделю.",
     },
     "theme_line": {
         "en": "{size} remarks in the period, {n} this week",

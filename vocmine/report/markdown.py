@@ -101,7 +101,7 @@ def render_markdown(r: Report) -> str:
     if r.emerging:
         out += [f"## {t('emerging', lang)}", ""]
         for e in r.emerging:
-            out.append(f"- **{emerging_text(e.name, e.kind, e.complaints, e.baseline_mean, lang)}**")
+            out.append(f"- **{emerging_text(esc(e.name), e.kind, e.complaints, e.baseline_mean, lang)}**")
         out += ["", f"*{rule_line(r)}*", ""]
     out += [
         f"## {t('headline', lang)}",
@@ -136,8 +136,10 @@ def render_markdown(r: Report) -> str:
         out += [t("no_themes", lang), ""]
     for th in r.top_themes:
         flag = " ⚠" if th.emerging else ""
+        ident = f" `{th.id}`" if th.id else ""  # what `vocmine taxonomy promote` takes
         out += [
-            f"**{theme_label(th)}**{flag} — {t('theme_line', lang, size=th.size, n=th.complaints)} `{sparkline(th.weekly)}`",
+            f"**{esc(theme_label(th))}**{ident}{flag} — *{th.words_label}* — "
+            f"{t('theme_line', lang, size=th.size, n=th.complaints)} `{sparkline(th.weekly)}`",
             "",
         ]
         out += [quote(v) + "\n" for v in th.examples]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from vocmine.errors import InputError, UsageError
@@ -99,7 +100,7 @@ class PainPoint:
 class Theme:
     """A cluster of negative segments that fit no touchpoint: a candidate for the taxonomy."""
 
-    words: list[str]
+    words: list[str]  # most distinctive words: the secondary label
     size: int  # segments in the whole window
     complaints: int  # of which in the reported week
     baseline_mean: float
@@ -107,9 +108,21 @@ class Theme:
     emerging: bool
     weekly: list[int]
     examples: list[Verbatim]
+    label: str = ""  # its most representative phrase, in the report's language when it has segments in it
+    labels: dict[str, str] = field(default_factory=dict)  # that phrase per language of its segments
+    clauses: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # masked segments nearest its centre, per lang
+    id: str | None = None  # stable id from the themes table (tracking.py); None until a run records it
+    encoder: str | None = field(default=None, repr=False, compare=False)
+    centroid: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
+        return self.label or self.words_label
+
+    @property
+    def words_label(self) -> str:
         return " · ".join(self.words)
 
 
@@ -248,6 +261,23 @@ def _check_week(con, monday: date) -> None:
     )
 
 
+def resolve_period(con, week: date | None, weeks: int, filters: Filters, rules: Rules) -> Period:
+    """The week containing ``week`` (default: the latest with feedback begun by today) and the ``weeks``
+    before it that have feedback; leaves the connection's variables set for DATA_WEEKS only."""
+    # the filters first: DATA_WEEKS reads them
+    q.set_variables(con, Period(week or date.today(), weeks, filters, rules))
+    first, last = con.execute(q.DATA_WEEKS).fetchone()
+    if last is None:
+        raise NoData("the database holds no documents for these filters yet: nothing to report")
+    monday = pd.Timestamp(week or last).date()
+    monday = date.fromordinal(monday.toordinal() - monday.weekday())
+    if week is not None:
+        _check_week(con, monday)
+    # never compare with weeks before the feedback starts: empty weeks would fake a rising trend
+    history = max(0, min(weeks, (monday - first).days // 7))
+    return Period(monday, history, filters, rules)
+
+
 def build_report(
     store: Store,
     taxonomy: Taxonomy,
@@ -259,27 +289,17 @@ def build_report(
 ) -> Report:
     """The report for the week containing ``week`` (default: the latest with feedback begun by today) vs the
     ``weeks`` before."""
-    from vocmine.report.explore import collect  # (both build on this module's types)
+    from vocmine.report import tracking  # (these build on this module's types)
+    from vocmine.report.explore import collect
     from vocmine.report.themes import find_themes
 
-    filters, rules = filters or Filters(), rules or Rules()
     with store.connect(read_only=True) as con:
-        # the filters first: DATA_WEEKS reads them
-        q.set_variables(con, Period(week or date.today(), weeks, filters, rules))
-        first, last = con.execute(q.DATA_WEEKS).fetchone()
-        if last is None:
-            raise NoData("the database holds no documents for these filters yet: nothing to report")
-        monday = pd.Timestamp(week or last).date()
-        monday = date.fromordinal(monday.toordinal() - monday.weekday())
-        if week is not None:
-            _check_week(con, monday)
-        # never compare with weeks before the feedback starts: empty weeks would fake a rising trend
-        history = max(0, min(weeks, (monday - first).days // 7))
-        period = Period(monday, history, filters, rules)
+        period = resolve_period(con, week, weeks, filters or Filters(), rules or Rules())
         q.set_variables(con, period)
         frames = {name: con.execute(sql).df() for name, sql in q.QUERIES.items() if name != "data_weeks"}
         explore = collect(con, taxonomy, lang)
         journeys = build_journeys(con, period, taxonomy, lang)
+        known = tracking.stored_themes(con)
 
     head = frames["headline"].set_index("period")
     cur = head.loc["current"] if "current" in head.index else None
@@ -350,7 +370,9 @@ def build_report(
         generated_at=datetime.now(UTC).replace(microsecond=0),
         headline=headline,
         pain_points=pains,
-        themes=find_themes(with_embeddings(store, frames["theme_candidates"]), period),
+        themes=tracking.identify(
+            find_themes(with_embeddings(store, frames["theme_candidates"]), period, lang), known
+        ),
         journey=journey,
         silent=silent,
         explore=explore,
@@ -361,14 +383,15 @@ def build_report(
 
 
 def with_embeddings(store: Store, candidates: pd.DataFrame) -> pd.DataFrame:
-    """The theme candidates that have a stored embedding (``embedding`` column) of the encoder that embedded
-    most of them (ties: the first by name), read by text hash (docs/report.md, ``theme_candidates``)."""
+    """The theme candidates that have a stored embedding (``embedding`` column; ``encoder``: its name) of the
+    encoder that embedded most of them (ties: the first by name), read by text hash (docs/report.md, ``theme_candidates``)."""
     stored = store.stored_embeddings(candidates["text_hash"].tolist())
     if not stored:
-        return candidates.iloc[:0].assign(embedding=[])
-    vectors = stored[max(sorted(stored), key=lambda e: len(stored[e]))]
+        return candidates.iloc[:0].assign(embedding=[], encoder=[])
+    encoder = max(sorted(stored), key=lambda e: len(stored[e]))
+    vectors = stored[encoder]
     kept = candidates[candidates["text_hash"].isin(vectors)]
-    return kept.assign(embedding=[vectors[h] for h in kept["text_hash"]])
+    return kept.assign(embedding=[vectors[h] for h in kept["text_hash"]], encoder=encoder)
 
 
 def _stage_name(taxonomy: Taxonomy, stage: str, lang: str) -> str:

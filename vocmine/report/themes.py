@@ -13,6 +13,8 @@ cluster and rare in the others.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -26,8 +28,21 @@ from vocmine.report.queries import Period
 MAX_DISTANCE = 0.12  # cosine distance inside a cluster (e5 vectors of unrelated short texts are ~0.2 apart)
 MIN_SIZE = 3  # segments in a theme
 MAX_CLUSTERED = 6000  # candidates clustered directly: 6,000 need 18M pairwise distances (144 MB)
-WORDS = 3  # distinctive words in a theme's name
-EXAMPLES = 3
+WORDS = 3  # distinctive words: a theme's secondary label
+EXAMPLES = 3  # verbatims shown in the report
+CLAUSES = 5  # representative segments kept per language (the examples of a promoted touchpoint)
+LABEL_WORDS = 8  # a longer segment is cut to its first clause (or words) to name a theme
+# where a clause ends inside a segment: punctuation, a dash, or a joining "and"/"but"
+_CLAUSE_END = re.compile(r"\s*(?:[,;:.!?…()]|\s[-–—]\s)|\s(?:and|but|и|а|но)\s", re.IGNORECASE)
+_TRAILING = re.compile(r"[^\w\]…\"'»”’)]+$")  # punctuation, emoji, spaces at the end (not closing ones)
+_WORDING = re.compile(r"[\W_]+")  # what two segments of one wording may differ in
+_NOISY = re.compile(r"\d{5,}|\[[A-Z]+\]")  # an order number or a PII placeholder: not in a name if avoidable
+# words that open a segment only because it follows another one (or a greeting): not part of a name
+_LEADING = re.compile(
+    r"^(?:(?:but|and|also|so|plus|however|though|still|then|well|ugh|hi|hello|oh|at least|"
+    r"но|а|и|ещё|еще|ну|да|зато|также|хотя|правда|здравствуйте|привет|вот|кстати)\b[\s,.!:;—–-]*)+",
+    re.IGNORECASE,
+)
 # Letters only, 3+: drops numbers, order ids and the [PHONE]-style PII placeholders' brackets.
 TOKEN = r"(?u)(?<!['’])\b[^\W\d_]{3,}\b(?!['’])"  # and not "wasn" of "wasn't"
 PLACEHOLDERS = {"phone", "email", "card", "url", "iban", "passport", "snils", "person"}
@@ -95,13 +110,14 @@ def _agglomerative(emb: np.ndarray) -> np.ndarray:
     return fcluster(linkage(dist, method="average"), t=MAX_DISTANCE, criterion="distance") - 1
 
 
-def find_themes(candidates: pd.DataFrame, period: Period) -> list[Theme]:
-    """Clusters of at least ``MIN_SIZE`` candidates with weekly counts and the emerging rule: emerging first,
-    then by complaints this week and size."""
+def find_themes(candidates: pd.DataFrame, period: Period, lang: str = "en") -> list[Theme]:
+    """Clusters of at least ``MIN_SIZE`` candidates with weekly counts and the emerging rule, named in ``lang``
+    where they have segments in it: emerging first, then by complaints this week and size."""
     if len(candidates) < MIN_SIZE:
         return []
     candidates = candidates.reset_index(drop=True)
     emb = np.stack(candidates["embedding"].to_list())
+    emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
     week = pd.to_datetime(candidates["week"])
     labels = cluster(emb, (week == pd.Timestamp(period.week_start)).to_numpy())
     ids, sizes = np.unique(labels[labels >= 0], return_counts=True)
@@ -109,7 +125,7 @@ def find_themes(candidates: pd.DataFrame, period: Period) -> list[Theme]:
     if not len(keep):
         return []
     members = _members(labels, keep)
-    texts = candidates["text"].tolist()
+    texts, langs = candidates["text"].tolist(), candidates["lang"].fillna("und").tolist()
     try:
         weights, vocab = c_tf_idf([" ".join(texts[i] for i in m) for m in members])
     except ValueError:  # nothing but stop words and numbers
@@ -117,14 +133,19 @@ def find_themes(candidates: pd.DataFrame, period: Period) -> list[Theme]:
     weeks, rules = [pd.Timestamp(w) for w in period.all_weeks], period.rules
     # weekly counts of every cluster at once: clusters × weeks of the period
     counts = pd.crosstab(labels, week).reindex(index=keep, columns=weeks, fill_value=0).to_numpy()
-    picked = [_examples(emb, m, texts) for m in members]
+    centres = [_centre(emb[m]) for m in members]
+    ranked = [m[np.argsort(-(emb[m] @ c), kind="stable")] for m, c in zip(members, centres, strict=True)]
+    picked = [_distinct(r, texts, EXAMPLES) for r in ranked]
     rows = list(candidates.drop(columns="embedding").iloc[np.concatenate(picked)].itertuples())
+    encoder = candidates["encoder"].iloc[0] if "encoder" in candidates else None
     themes, at = [], 0
-    for w, weekly, m, ex in zip(weights, counts.tolist(), members, picked, strict=True):
+    for w, weekly, m, ex, centre in zip(weights, counts.tolist(), ranked, picked, centres, strict=True):
         examples, at = [verbatim(r) for r in rows[at : at + len(ex)]], at + len(ex)
         words = [vocab[i] for i in np.argsort(-w)[:WORDS] if w[i] > 0]
         if not words:
             continue
+        clauses = _by_language(m, texts, langs)
+        names = {k: name(v) for k, v in clauses.items()}
         mean, z = z_score(weekly)
         themes.append(
             Theme(
@@ -136,9 +157,62 @@ def find_themes(candidates: pd.DataFrame, period: Period) -> list[Theme]:
                 emerging=weekly[-1] >= rules.min_volume and z >= rules.z_threshold,
                 weekly=weekly,
                 examples=examples,
+                # the report's language if the theme has segments in it, else its most frequent language
+                label=names.get(lang) or names[next(iter(clauses))],
+                labels=names,
+                clauses=clauses,
+                encoder=encoder,
+                centroid=centre,
             )
         )
     return sorted(themes, key=lambda t: (not t.emerging, -t.complaints, -t.size))
+
+
+def name(ranked: list[str]) -> str:
+    """A theme's name from its segments nearest the centre first: the nearest as a phrase, unless one of the
+    next two is as close to the point without an order number or a PII placeholder."""
+    return phrase(next((x for x in ranked[:3] if not _NOISY.search(x)), ranked[0]))
+
+
+def phrase(text: str) -> str:
+    """A segment as a short readable name: without a leading "but"/"а ещё"/"hi," (they lean on a sentence
+    before), cut at its last clause boundary within ``LABEL_WORDS`` words when it is longer (else after
+    them, with "…"), without trailing punctuation and emoji, capitalised."""
+    text = " ".join(text.split())
+    rest = _LEADING.sub("", text)
+    if len(rest.split()) >= 2:
+        text = rest
+    words = text.split(" ")
+    if len(words) > LABEL_WORDS:
+        head = " ".join(words[:LABEL_WORDS])
+        cuts = [m.start() for m in _CLAUSE_END.finditer(head) if len(head[: m.start()].split()) >= 3]
+        text = head[: cuts[-1]] if cuts else _TRAILING.sub("", head) + "…"
+    text = _TRAILING.sub("", text) or text
+    if text.count('"') % 2:  # a cut through a quotation
+        at = text.rfind('"')
+        text = text[:at] + text[at + 1 :]
+    return text[:1].upper() + text[1:]
+
+
+def _centre(vecs: np.ndarray) -> np.ndarray:
+    """The unit mean of unit rows: its dot product with a row is that row's cosine to the centre."""
+    c = vecs.mean(axis=0)
+    return (c / max(float(np.linalg.norm(c)), 1e-12)).astype(np.float32)
+
+
+def _by_language(ranked: np.ndarray, texts: list[str], langs: list[str]) -> dict[str, list[str]]:
+    """Up to ``CLAUSES`` distinct segments per language, nearest the centre first (most frequent language
+    first)."""
+    out: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for i in ranked:
+        got = out.setdefault(langs[i], [])
+        key = _WORDING.sub(" ", texts[i]).casefold().strip()  # "…step!" and "…step 😡" are one wording
+        if len(got) < CLAUSES and key not in seen:
+            seen.add(key)
+            got.append(" ".join(texts[i].split()))
+    share = {k: sum(x == k for x in (langs[i] for i in ranked)) for k in out}
+    return dict(sorted(out.items(), key=lambda kv: -share[kv[0]]))
 
 
 def _members(labels: np.ndarray, keep: np.ndarray) -> list[np.ndarray]:
@@ -148,14 +222,13 @@ def _members(labels: np.ndarray, keep: np.ndarray) -> list[np.ndarray]:
     return [order[a:b] for a, b in zip(bounds[: len(keep)], bounds[len(keep) :], strict=True)]
 
 
-def _examples(emb: np.ndarray, rows: np.ndarray, texts: list[str]) -> np.ndarray:
-    """Up to ``EXAMPLES`` rows of one wording each, nearest the cluster's centre: they show what it is about."""
-    vecs = emb[rows]
+def _distinct(ranked: np.ndarray, texts: list[str], n: int) -> np.ndarray:
+    """The first ``n`` rows of ``ranked`` of one wording each: nearest the centre, they show what it is about."""
     out, seen = [], set()
-    for i in rows[np.argsort(-(vecs @ vecs.mean(axis=0)), kind="stable")]:
+    for i in ranked:
         if texts[i] not in seen:
             seen.add(texts[i])
             out.append(i)
-            if len(out) == EXAMPLES:
+            if len(out) == n:
                 break
     return np.array(out, dtype=int)

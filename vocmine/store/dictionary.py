@@ -625,6 +625,29 @@ RELATIONS: dict[str, Relation] = {
             run_id="Run (table runs) whose alerts step wrote the row; NULL from `vocmine alerts send`.",
         ),
     ),
+    "themes": Relation(
+        "table",
+        "New themes (clusters of complaints that fit no touchpoint) with an id that lasts from one run to the "
+        "next: a run's cluster takes the id of the stored theme whose centroid is nearest, if near enough "
+        "(docs/report.md, 'New themes'). Rows are never deleted: a theme not seen again keeps its last week.",
+        "nightly and reprocess runs (vocmine/report/tracking.py record_themes), before the snapshot is "
+        "published; read by the report and `vocmine taxonomy promote`.",
+        _cols(
+            theme_id="Stable theme id, 'T' and a number (T0001, T0002, …), given in the order themes appear.",
+            encoder="Encoder whose embeddings the centroid averages (only themes of the same encoder match).",
+            centroid="L2-normalised mean embedding of the theme's segments when last seen.",
+            label="Readable name: the theme's most representative phrase (clause nearest its centre, trimmed).",
+            labels="The same per language of its segments, JSON {lang: phrase}.",
+            words="Its most distinctive words (c-TF-IDF), the secondary label.",
+            examples="Representative masked segments per language, nearest the centre first, JSON {lang: [...]}.",
+            size="Segments in the theme in the window of the run that last saw it.",
+            first_week="Reported week of the first run that found the theme.",
+            last_week="Latest reported week of a run that found it.",
+            first_run_id="Run that first found the theme.",
+            last_run_id="Run that last found it.",
+            updated_at="When the row was last written (UTC).",
+        ),
+    ),
 }
 
 ANALYST_VIEWS: tuple[str, ...] = tuple(n for n, r in RELATIONS.items() if r.kind == "view")

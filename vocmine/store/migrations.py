@@ -93,6 +93,16 @@ def _v7_to_v8(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v8_to_v9(con: duckdb.DuckDBPyConnection) -> None:
+    """New themes with ids that last from one run to the next: their centroids, names and examples."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS themes (theme_id VARCHAR PRIMARY KEY, encoder VARCHAR NOT NULL, "
+        "centroid FLOAT[] NOT NULL, label VARCHAR NOT NULL, labels JSON NOT NULL, words VARCHAR[] NOT NULL, "
+        "examples JSON NOT NULL, size INTEGER NOT NULL, first_week DATE NOT NULL, last_week DATE NOT NULL, "
+        "first_run_id VARCHAR, last_run_id VARCHAR, updated_at TIMESTAMPTZ NOT NULL)"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_to_v2,
     _v2_to_v3,
@@ -101,6 +111,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v5_to_v6,
     _v6_to_v7,
     _v7_to_v8,
+    _v8_to_v9,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration step"
 

@@ -5,7 +5,7 @@ The column meanings live in ``dictionary.py``; a new table or column needs an en
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 TABLES = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -221,7 +221,7 @@ CREATE TABLE IF NOT EXISTS search_en (
     lang VARCHAR,
     text VARCHAR NOT NULL
 );
--- v7: the alerts the runs sent (or failed to send), one per week, touchpoint and recipient
+-- v8: the alerts the runs sent (or failed to send), one per week, touchpoint and recipient
 CREATE TABLE IF NOT EXISTS alerts_sent (
     week DATE NOT NULL,
     touchpoint VARCHAR NOT NULL,
@@ -237,6 +237,23 @@ CREATE TABLE IF NOT EXISTS alerts_sent (
     sent_at TIMESTAMPTZ,
     run_id VARCHAR,
     PRIMARY KEY (week, touchpoint, recipient)
+);
+
+-- v9: new themes with ids that last from one run to the next (vocmine/report/tracking.py)
+CREATE TABLE IF NOT EXISTS themes (
+    theme_id VARCHAR PRIMARY KEY,
+    encoder VARCHAR NOT NULL,
+    centroid FLOAT[] NOT NULL,
+    label VARCHAR NOT NULL,
+    labels JSON NOT NULL,
+    words VARCHAR[] NOT NULL,
+    examples JSON NOT NULL,
+    size INTEGER NOT NULL,
+    first_week DATE NOT NULL,
+    last_week DATE NOT NULL,
+    first_run_id VARCHAR,
+    last_run_id VARCHAR,
+    updated_at TIMESTAMPTZ NOT NULL
 );
 """
 
