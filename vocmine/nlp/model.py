@@ -70,7 +70,14 @@ def _shared_encoder(
 class VocModel:
     """Sentiment and touchpoint classification over one shared encoder pass."""
 
-    def __init__(self, config: ModelConfig, encoder: Encoder, sentiment: Head, taxonomy: Taxonomy):
+    def __init__(
+        self,
+        config: ModelConfig,
+        encoder: Encoder,
+        sentiment: Head,
+        taxonomy: Taxonomy,
+        document: DocumentHead | None = None,
+    ):
         self.config = config
         self.encoder = encoder
         self.sentiment = sentiment
@@ -80,7 +87,7 @@ class VocModel:
         )
         self.aspects: AspectPolarity | None = None  # polarity toward a touchpoint (``aspects/``), if shipped
         # a document's label from its clauses; without one, the sentiment head reads the pooled embedding
-        self.document: DocumentHead | None = None
+        self.document = document
 
     @classmethod
     def from_pretrained(
@@ -108,9 +115,9 @@ class VocModel:
             if isinstance(taxonomy, Taxonomy)
             else Taxonomy.load(taxonomy or settings.DEFAULT_TAXONOMY)
         )
-        model = cls(config, enc, load_head(path / "sentiment"), tax)
-        if (path / DOCUMENT_HEAD / "head.json").exists():
-            model.document = DocumentHead.from_pretrained(path / DOCUMENT_HEAD)
+        doc = path / DOCUMENT_HEAD
+        document = DocumentHead.from_pretrained(doc) if (doc / "head.json").exists() else None
+        model = cls(config, enc, load_head(path / "sentiment"), tax, document)
         if (path / TOUCHPOINT_HEAD / "head.json").exists():  # trained by `vocmine train-touchpoints`
             model.touchpoints.attach(TouchpointHead.from_pretrained(path / TOUCHPOINT_HEAD))
         if (path / ASPECT_HEAD / "head.json").exists():
