@@ -275,17 +275,20 @@ WHERE week = getvariable('week_start')
 GROUP BY ALL
 ORDER BY stage, touchpoint;"""
 
-SILENT = f"""-- Silent customers: unhappy survey answers of the reported week without a comment, by channel (the source
--- name where the source maps no channel). Unhappy: NPS detractor (0-6), CSAT 1-2, or CES 1-3 (1 = very
--- difficult). The language filter does not apply: a text-less answer has no language.
-SELECT coalesce(channel, source) AS channel,
-       count(*) FILTER (WHERE nps <= 6) AS detractors,
+#: the silent customers' counts, shared by the report's query and the explorable page's per-cell one
+_SILENT_COUNTS = """count(*) FILTER (WHERE nps <= 6) AS detractors,
        count(*) FILTER (WHERE nps <= 6 AND silent) AS silent_detractors,
        count(*) FILTER (WHERE csat <= 2) AS low_csat,
        count(*) FILTER (WHERE csat <= 2 AND silent) AS silent_low_csat,
        count(*) FILTER (WHERE ces <= 3) AS low_ces,
        count(*) FILTER (WHERE ces <= 3 AND silent) AS silent_low_ces,
-       count(*) FILTER (WHERE silent AND (nps <= 6 OR csat <= 2 OR ces <= 3)) AS silent_unhappy
+       count(*) FILTER (WHERE silent AND (nps <= 6 OR csat <= 2 OR ces <= 3)) AS silent_unhappy"""
+
+SILENT = f"""-- Silent customers: unhappy survey answers of the reported week without a comment, by channel (the source
+-- name where the source maps no channel). Unhappy: NPS detractor (0-6), CSAT 1-2, or CES 1-3 (1 = very
+-- difficult). The language filter does not apply: a text-less answer has no language.
+SELECT coalesce(channel, source) AS channel,
+       {_SILENT_COUNTS}
 FROM v_survey_scores
 WHERE week = getvariable('week_start')
   AND {_F}
@@ -393,13 +396,7 @@ ORDER BY ALL;"""
 EXPLORE_SILENT = f"""-- Explore, silent customers: the silent query's counts per week and cell (no language: a text-less
 -- answer has none); the page shows them by coalesce(channel, source).
 SELECT week, source, channel, product,
-       count(*) FILTER (WHERE nps <= 6) AS detractors,
-       count(*) FILTER (WHERE nps <= 6 AND silent) AS silent_detractors,
-       count(*) FILTER (WHERE csat <= 2) AS low_csat,
-       count(*) FILTER (WHERE csat <= 2 AND silent) AS silent_low_csat,
-       count(*) FILTER (WHERE ces <= 3) AS low_ces,
-       count(*) FILTER (WHERE ces <= 3 AND silent) AS silent_low_ces,
-       count(*) FILTER (WHERE silent AND (nps <= 6 OR csat <= 2 OR ces <= 3)) AS silent_unhappy
+       {_SILENT_COUNTS}
 FROM v_survey_scores
 WHERE week IS NOT NULL AND {_F}
 GROUP BY ALL
