@@ -225,13 +225,10 @@ def cross_fitted_clause_proba(
 def fit_document_head(
     x: np.ndarray, y: np.ndarray, rows: np.ndarray, cfg: SentimentTrainConfig, spec: str
 ) -> DocumentHead:
-    """Logistic regression (the clause head's C) over ``x`` = pooled clause embedding + ``clause_stats``."""
-    c = float(spec.partition("=")[2]) if spec.startswith("logreg:") else 1.0
-    clf = LogisticRegression(C=c, class_weight=cfg.class_weight, max_iter=cfg.max_iter, random_state=cfg.seed)
-    clf.fit(x[rows], y[rows])
-    return DocumentHead(
-        clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32), list(SENTIMENT_LABELS)
-    )
+    """Logistic regression (the clause head's C; C = 1 beside an MLP clause head) over ``x`` = pooled clause
+    embedding + ``clause_stats``."""
+    h = fit_head(spec if spec.startswith("logreg") else "logreg:C=1", x[rows], y[rows], cfg)
+    return DocumentHead(h.weight, h.bias, h.labels)
 
 
 def document_inputs(clauses: Clauses, seg_p: np.ndarray) -> np.ndarray:
