@@ -23,7 +23,9 @@ def run_suite(name: str, model_dir: str, data: str, errors: int = 0) -> ev.Suite
 def write_report(results: list[ev.SuiteResult], model_dir: str, data: str, out: str) -> ev.EvalReport:
     path, model = Path(out), load_model(model_dir)
     old = ev.read_report(ev.json_twin(path))
-    report = ev.assemble(results, model.version, model_dir, data, old, model.encoder.describe())
+    suites = {r.suite for r in results} | ({f.suite for f in old.figures} | set(old.errors) if old else set())
+    inputs = ev.suite_inputs(model, sorted(suites))
+    report = ev.assemble(results, model.version, model_dir, data, old, model.encoder.describe(), inputs)
     ev.write_report(report, path)
     return report
 

@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 from typer.testing import CliRunner
 
 from vocmine import settings
-from vocmine.evaluate import EvalReport, Figure, write_report
+from vocmine.evaluate import EvalReport, Figure, SuiteResult, assemble, render_markdown, write_report
 from vocmine.pipeline import Analyzer
 from vocmine.records import Document
 from vocmine.train import corpora
@@ -153,6 +153,38 @@ def test_no_evaluation_text_is_trained_on(shared):
 def emb_cache(tmp_path, monkeypatch):
     # fixture texts' embeddings go to a temporary cache, not the project's .cache/emb
     monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
+
+
+def test_a_suite_not_rerun_keeps_its_figures_while_its_inputs_are_unchanged():
+    sent, tp = (
+        Figure("sentiment", "TweetEval val", "macro-F1", 0.61),
+        Figure("touchpoints", "MAMS", "micro-F1", 0.5),
+    )
+    old = EvalReport(
+        "m@1", "models/x", "data", "2026-11-01T00:00:00+00:00", [sent, tp], seconds={"sentiment": 500.0}
+    )
+    old.inputs = {"sentiment": "s@1", "touchpoints": "m@1"}
+    # a new touchpoint matcher: the model version changes, the sentiment inputs do not
+    new_tp = SuiteResult("touchpoints", [Figure("touchpoints", "MAMS", "micro-F1", 0.7)], seconds=60.0)
+    r = assemble([new_tp], "m@2", "models/x", "data", old, inputs={"sentiment": "s@1", "touchpoints": "m@2"})
+    assert [(f.suite, f.value) for f in r.figures] == [("touchpoints", 0.7), ("sentiment", 0.61)]
+    assert r.previous_model == "m@1" and r.previous[tp.key] == 0.5
+    assert r.inputs == {"sentiment": "s@1", "touchpoints": "m@2"} and r.seconds["sentiment"] == 500.0
+    assert r.measured["sentiment"] == old.created_at and r.measured["touchpoints"] == r.created_at
+    assert (
+        "Carried from an earlier run (what their figures depend on is unchanged): sentiment (2026-11-01)."
+        in (render_markdown(r))
+    )
+    # new sentiment heads: the old sentiment figures are no longer this model's and are dropped
+    r2 = assemble([new_tp], "m@3", "models/x", "data", r, inputs={"sentiment": "s@2", "touchpoints": "m@3"})
+    assert [f.suite for f in r2.figures] == ["touchpoints"] and "Carried" not in render_markdown(r2)
+    # a report that recorded no inputs carries figures only for the same model version
+    legacy = EvalReport("m@1", "models/x", "data", "2026-11-01T00:00:00+00:00", [sent, tp])
+    assert [f.suite for f in assemble([], "m@1", "x", "d", legacy, inputs={}).figures] == [
+        "sentiment",
+        "touchpoints",
+    ]
+    assert assemble([], "m@2", "x", "d", legacy, inputs={"sentiment": "s@1"}).figures == []
 
 
 def test_flow_writes_figures_baseline_previous_and_errors(

@@ -57,7 +57,21 @@ SUITES: dict[str, str] = {
     "loco": "vocmine.train.sentiment:loco_figures",
 }
 
+#: suite -> the ``VocModel`` attribute that fingerprints everything its figures depend on (default ``version``):
+#: a suite not re-run keeps its earlier figures while that key is unchanged, so shipping a new touchpoint matcher
+#: does not cost a re-run of the sentiment suites (their encoder and heads are the same).
+SUITE_INPUTS: dict[str, str] = {
+    "sentiment": "sentiment_version",
+    "domains": "sentiment_version",
+    "loco": "sentiment_version",
+}
+
 Suite = Callable[..., "list[Figure] | SuiteOutput"]
+
+
+def suite_inputs(model: VocModel, suites: Sequence[str]) -> dict[str, str]:
+    """Per suite, the fingerprint of what its figures depend on (``SUITE_INPUTS``)."""
+    return {s: getattr(model, SUITE_INPUTS.get(s, "version")) for s in suites}
 
 
 @dataclass
@@ -94,6 +108,10 @@ class EvalReport:
     previous_model: str | None = None
     previous: dict[str, float] = field(default_factory=dict)  # Figure.key -> value of previous_model
     runtime: str = ""  # the encoder runtime the figures were measured on (``"auto"`` picks one per CPU)
+    inputs: dict[str, str] = field(
+        default_factory=dict
+    )  # suite -> ``suite_inputs`` key its figures were made with
+    measured: dict[str, str] = field(default_factory=dict)  # suite -> when its figures were made (ISO time)
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -152,17 +170,23 @@ def assemble(
     data_dir: str,
     old: EvalReport | None,
     runtime: str = "",
+    inputs: dict[str, str] | None = None,
 ) -> EvalReport:
     """Combine suite results with the earlier report.
 
     "Previous" is the last *other* model version's figures: re-evaluating the same model keeps the comparison
-    instead of comparing the model with itself. Suites not run this time keep their figures from the earlier
-    report when it was of the same model version.
+    instead of comparing the model with itself. A suite not run this time keeps its figures from the earlier
+    report when what they depend on is unchanged: its ``inputs`` key (``suite_inputs``) is the recorded one, or,
+    for a report that recorded none, the model version is the same.
     """
+    inputs = inputs or {}
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     ran = {r.suite for r in results}
     figures = [f for r in results for f in r.figures]
     errors = {r.suite: r.error for r in results if r.error}
     seconds = {r.suite: r.seconds for r in results}
+    kept_inputs = {s: k for s, k in inputs.items() if s in ran}
+    measured = dict.fromkeys(ran, now)
     previous_model, previous = None, {}
     if old is not None:
         if old.model_version != model_version:
@@ -170,19 +194,33 @@ def assemble(
             previous = {f.key: f.value for f in old.figures}
         else:
             previous_model, previous = old.previous_model, dict(old.previous)
-            figures += [f for f in old.figures if f.suite not in ran]
-            errors.update({s: e for s, e in old.errors.items() if s not in ran})
+        same_model = old.model_version == model_version
+        for suite in dict.fromkeys(f.suite for f in old.figures) | dict.fromkeys(old.errors):
+            recorded = old.inputs.get(suite)
+            unchanged = recorded == inputs.get(suite) if recorded is not None else same_model
+            if suite in ran or not unchanged:
+                continue
+            figures += [f for f in old.figures if f.suite == suite]
+            if suite in old.errors:
+                errors[suite] = old.errors[suite]
+            if suite in old.seconds:
+                seconds[suite] = old.seconds[suite]
+            if recorded is not None:
+                kept_inputs[suite] = recorded
+            measured[suite] = old.measured.get(suite, old.created_at)
     return EvalReport(
         model_version=model_version,
         model_dir=_short(model_dir),
         data_dir=_short(data_dir),
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        created_at=now,
         figures=figures,
         errors=errors,
         seconds=seconds,
         previous_model=previous_model,
         previous=previous,
         runtime=runtime,
+        inputs=kept_inputs,
+        measured=measured,
     )
 
 
@@ -227,6 +265,14 @@ def render_markdown(r: EvalReport) -> str:
     if notes:
         lines += ["", "## Notes", ""]
         lines += [f"- {f.suite} / {f.dataset} ({f.setting or f.metric}): {f.note}" for f in notes]
+    carried = sorted({s for s, t in r.measured.items() if t != r.created_at})
+    if carried:
+        lines += [
+            "",
+            "Carried from an earlier run (what their figures depend on is unchanged): "
+            + ", ".join(f"{s} ({r.measured[s][:10]})" for s in carried)
+            + ".",
+        ]
     if r.seconds:
         took = ", ".join(f"{s} {t:.0f} s" for s, t in r.seconds.items())
         lines += ["", f"Run time per suite: {took}."]

@@ -161,6 +161,20 @@ class VocModel:
         return f"{self.config.name}@{h.hexdigest()[:8]}+tax@{self.taxonomy.fingerprint}"
 
     @cached_property
+    def sentiment_version(self) -> str:
+        """What clause and document sentiment depend on: the model config but its touchpoint rules, the encoder
+        weights and the sentiment and document heads (not the taxonomy or touchpoint heads). ``vocmine evaluate``
+        keeps the sentiment suites' figures while it is unchanged."""
+        config = asdict(self.config)
+        config.pop("touchpoints")
+        h = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
+        h.update(encoder_fingerprint(self.encoder.name).encode())
+        for head in (self.sentiment, self.document):
+            for t in head.tensors().values() if head is not None else ():
+                h.update(np.ascontiguousarray(t).tobytes())
+        return f"{self.config.name}-sentiment@{h.hexdigest()[:8]}"
+
+    @cached_property
     def encoder_id(self) -> str:
         """What a stored encoder output depends on: encoder weights (adapter merged), input prefix, truncation,
         number format, and the layers pooled besides the last (its width).
