@@ -16,7 +16,7 @@ from vocmine.evaluate import EvalReport, Figure, SuiteResult, assemble, render_m
 from vocmine.pipeline import Analyzer
 from vocmine.records import Document
 from vocmine.train import corpora
-from vocmine.train.sentiment import TARGETS, domain_figures
+from vocmine.train.sentiment import NEUTRAL_TARGETS, TARGETS, domain_figures
 
 RU = {
     "positive": ["Отличный сервис, всё понравилось", "Спасибо, банк молодцы", "Связь стала лучше, доволен"],
@@ -163,7 +163,7 @@ def test_a_suite_not_rerun_keeps_its_figures_while_its_inputs_are_unchanged():
     old = EvalReport(
         "m@1", "models/x", "data", "2026-11-01T00:00:00+00:00", [sent, tp], seconds={"sentiment": 500.0}
     )
-    old.inputs = {"sentiment": "s@1", "touchpoints": "m@1"}
+    old.inputs, old.runtime = {"sentiment": "s@1", "touchpoints": "m@1"}, "torch-bf16"
     # a new touchpoint matcher: the model version changes, the sentiment inputs do not
     new_tp = SuiteResult("touchpoints", [Figure("touchpoints", "MAMS", "micro-F1", 0.7)], seconds=60.0)
     r = assemble([new_tp], "m@2", "models/x", "data", old, inputs={"sentiment": "s@1", "touchpoints": "m@2"})
@@ -172,7 +172,7 @@ def test_a_suite_not_rerun_keeps_its_figures_while_its_inputs_are_unchanged():
     assert r.inputs == {"sentiment": "s@1", "touchpoints": "m@2"} and r.seconds["sentiment"] == 500.0
     assert r.measured["sentiment"] == old.created_at and r.measured["touchpoints"] == r.created_at
     assert (
-        "Carried from an earlier run (what their figures depend on is unchanged): sentiment (2026-11-01)."
+        "Carried from an earlier run (what their figures depend on is unchanged): sentiment (2026-11-01, torch-bf16)."
         in (render_markdown(r))
     )
     # new sentiment heads: the old sentiment figures are no longer this model's and are dropped
@@ -211,9 +211,10 @@ def test_flow_writes_figures_baseline_previous_and_errors(
     assert data["previous"][key] == 0.4321
     assert set(data["errors"]) == {"vocmine.no_such_suite:figures"}
     assert "ModuleNotFoundError" in data["errors"]["vocmine.no_such_suite:figures"]
-    figs = {f["dataset"]: f for f in data["figures"]}
-    assert set(figs) == set(TARGETS)
+    neutral = [f for f in data["figures"] if f["metric"] == "F1 of the neutral class"]
+    figs = {f["dataset"]: f for f in data["figures"] if f not in neutral}
     sets = corpora.sentiment_eval_sets(shared)
+    assert set(figs) == set(sets) and [f["dataset"] for f in neutral] == list(NEUTRAL_TARGETS)
     for name, f in figs.items():
         assert f["target"] == TARGETS[name] and f["n"] == len(sets[name])
         assert 0.0 <= f["value"] <= 1.0 and 0.0 <= f["baseline"] <= 1.0
@@ -228,13 +229,17 @@ def test_flow_writes_figures_baseline_previous_and_errors(
     assert figs["TweetEval val"]["value"] == pytest.approx(
         f1_score(tw["label"], got["sentiment"], average="macro"), abs=1e-4
     )
+    assert neutral[0]["n"] == (tw["label"] == "neutral").sum() and neutral[0]["target"] == 0.60
+    assert neutral[0]["value"] == pytest.approx(
+        f1_score(tw["label"], got["sentiment"], labels=["neutral"], average="macro"), abs=1e-4
+    )
     assert report.figures[0].value == data["figures"][0]["value"]
 
     md = out.read_text()
     assert f"`{model.version}`" in md and "Previous model: `older@1234`" in md
     assert f"encoder run in {model.encoder.describe()}." in md
     tw_row = next(line for line in md.splitlines() if line.startswith("| sentiment | TweetEval val |"))
-    assert f"| {figs['TweetEval val']['value']:.3f} | 0.650 |" in tw_row and "| 0.432 |" in tw_row
+    assert f"| {figs['TweetEval val']['value']:.3f} | 0.660 |" in tw_row and "| 0.432 |" in tw_row
     assert "## Suites that did not run" in md and "vocmine.no_such_suite:figures" in md
 
     # Re-evaluating the same model with another suite: the earlier suite's figures and the previous model stay.
@@ -269,7 +274,7 @@ def test_domains_suite_scores_sources_no_training_saw(shared, emb_cache, model):
     figs = {f.dataset: f for f in domain_figures(model, shared).figures}
     assert set(figs) == set(sets)
     for name, f in figs.items():
-        assert f.suite == "domains" and f.setting == "unseen domain" and f.target is None
+        assert f.suite == "domains" and f.setting == "unseen domain" and f.target == TARGETS[name]
         assert f.n == len(sets[name]) and 0.0 <= f.value <= 1.0 and 0.0 <= f.baseline <= 1.0
 
     # a complaint is what a run reads as negative: the figure is recomputed from a run's document labels

@@ -112,6 +112,7 @@ class EvalReport:
         default_factory=dict
     )  # suite -> ``suite_inputs`` key its figures were made with
     measured: dict[str, str] = field(default_factory=dict)  # suite -> when its figures were made (ISO time)
+    runtimes: dict[str, str] = field(default_factory=dict)  # suite -> the encoder runtime they were made on
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -187,6 +188,7 @@ def assemble(
     seconds = {r.suite: r.seconds for r in results}
     kept_inputs = {s: k for s, k in inputs.items() if s in ran}
     measured = dict.fromkeys(ran, now)
+    runtimes = dict.fromkeys(ran, runtime)
     previous_model, previous = None, {}
     if old is not None:
         if old.model_version != model_version:
@@ -208,6 +210,7 @@ def assemble(
             if recorded is not None:
                 kept_inputs[suite] = recorded
             measured[suite] = old.measured.get(suite, old.created_at)
+            runtimes[suite] = old.runtimes.get(suite, old.runtime)
     return EvalReport(
         model_version=model_version,
         model_dir=_short(model_dir),
@@ -221,6 +224,7 @@ def assemble(
         runtime=runtime,
         inputs=kept_inputs,
         measured=measured,
+        runtimes=runtimes,
     )
 
 
@@ -270,7 +274,10 @@ def render_markdown(r: EvalReport) -> str:
         lines += [
             "",
             "Carried from an earlier run (what their figures depend on is unchanged): "
-            + ", ".join(f"{s} ({r.measured[s][:10]})" for s in carried)
+            + ", ".join(
+                f"{s} ({r.measured[s][:10]}" + (f", {r.runtimes[s]})" if r.runtimes.get(s) else ")")
+                for s in carried
+            )
             + ".",
         ]
     if r.seconds:

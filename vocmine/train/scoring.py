@@ -41,6 +41,12 @@ def dev_score(name: str, gold: Sequence[str], proba: np.ndarray, labels: Sequenc
     return round(f1_score(gold, pred, average="macro", labels=list(labels)), 4)
 
 
+def class_f1(gold: Sequence[str], proba: np.ndarray, labels: Sequence[str], label: str) -> float:
+    """F1 of one class of a 3-class set (e.g. how well neutral texts are told from opinions)."""
+    pred = np.asarray(labels)[np.asarray(proba).argmax(axis=1)]
+    return round(f1_score(gold, pred, labels=[label], average="macro"), 4)
+
+
 def mistakes(name: str, texts: Sequence[str], gold: Sequence[str], proba: np.ndarray, labels, n: int) -> list:
     """The ``n`` most confident mistakes per gold class of one set: where the next round of work starts."""
     pred, conf = predicted(name, proba, labels)
