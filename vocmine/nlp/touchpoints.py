@@ -21,6 +21,7 @@ import numpy as np
 
 from vocmine import settings
 from vocmine.nlp.encoder import Encoder
+from vocmine.nlp.heads import rowwise
 from vocmine.taxonomy import Taxonomy
 from vocmine.text import lemma
 
@@ -145,7 +146,7 @@ class TouchpointClassifier:
 
     def similarities(self, emb: np.ndarray) -> np.ndarray:
         """[n, n_touchpoints]: mean of the top-k example cosines per touchpoint."""
-        sims = emb @ self.prototypes.T
+        sims = rowwise(emb, self.prototypes.T)
         out = np.zeros((emb.shape[0], len(self.ids)), dtype=np.float32)
         k = self.params.top_k
         for j in range(len(self.ids)):
@@ -248,8 +249,8 @@ class TouchpointHead:
     report: dict = field(default_factory=dict)  # training figures, kept beside the weights
 
     def scores(self, features: np.ndarray) -> np.ndarray:
-        h = np.maximum(((features - self.mean) / self.scale) @ self.w1 + self.b1, 0.0)
-        return 1.0 / (1.0 + np.exp(-(h @ self.w2 + self.b2)))
+        h = np.maximum(rowwise((features - self.mean) / self.scale, self.w1) + self.b1, 0.0)
+        return 1.0 / (1.0 + np.exp(-(rowwise(h, self.w2) + self.b2)))
 
     def tensors(self) -> dict[str, np.ndarray]:
         return {
