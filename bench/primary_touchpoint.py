@@ -41,11 +41,13 @@ from vocmine.train.embcache import cached_clauses  # noqa: E402
 
 VARIANTS = {
     "first negative clause": CauseParams(aggregate="max", lead_bonus=1000.0),
-    "max severity": CauseParams(aggregate="max"),
+    "max severity": CauseParams(aggregate="max", lead_bonus=0.0),
     "sum of severities": CauseParams(aggregate="sum", lead_bonus=0.0),
     "sum, lead x1.5 (default)": CauseParams(aggregate="sum", lead_bonus=0.5),
+    "sum, lead x2": CauseParams(aggregate="sum", lead_bonus=1.0),
+    "sum, lead x3": CauseParams(aggregate="sum", lead_bonus=2.0),
     "sum, lead x1.5, every label votes": CauseParams(aggregate="sum", all_labels=True),
-    "max, every label votes": CauseParams(aggregate="max", all_labels=True),
+    "max, every label votes": CauseParams(aggregate="max", lead_bonus=0.0, all_labels=True),
 }
 
 

@@ -798,10 +798,13 @@ def taxonomy_check(
     import warnings
 
     from vocmine.nlp.model import VocModel
-    from vocmine.taxonomy import Taxonomy
+    from vocmine.taxonomy import Taxonomy, TaxonomyError
     from vocmine.taxonomy_check import check, render
 
-    Taxonomy.load(file)  # an invalid file: its problems, before the model is loaded
+    try:
+        Taxonomy.load(file)  # an invalid file: its problems, before the model is loaded
+    except TaxonomyError as e:
+        raise errors.InputError(str(e), "fix the problems listed, then check it again") from None
     if sample is not None and not sample.exists():
         raise errors.InputError(f"sample {sample} does not exist", "give a file or folder")
     with warnings.catch_warnings():  # the model's trained head is for another taxonomy: not used here

@@ -4,8 +4,8 @@ Checks, each a ``Finding`` at level "error" (the classifier will get it wrong: f
 (weaker labels; worth a look):
 
 * overlap: a touchpoint's examples that sit closer to another touchpoint's centroid than to their own (each
-  example against its own touchpoint's centroid without it), which one and how many; error when at least half
-  of its examples do;
+  example against its own touchpoint's centroid without it), which one and how many; a warning from a fifth of
+  its examples, an error when at least half of them do;
 * languages: a touchpoint with examples in fewer languages than the taxonomy declares (a clause in the missing
   language is matched across languages only); warning;
 * examples: fewer than ``min_examples`` examples in a declared language; warning;
@@ -36,9 +36,8 @@ ERROR, WARNING = "error", "warning"
 @dataclass
 class CheckParams:
     min_examples: int = 5  # per declared language
-    overlap_error: float = (
-        0.5  # share of a touchpoint's examples closer to another one that makes it an error
-    )
+    overlap_warning: float = 0.2  # share of a touchpoint's examples closer to another one worth a warning
+    overlap_error: float = 0.5  # ... and the share that makes it an error
     keyword_warning: float = 0.15  # share of texts a keyword fires on that is worth a warning
     keyword_error: float = 0.5  # ... and, on sample clauses, an error ("fires on most texts")
     max_share: float = 0.4  # a touchpoint taking more of the sample's clauses is worth a warning
@@ -93,6 +92,7 @@ def overlap_findings(
     example_emb: dict[str, np.ndarray],
     desc_emb: dict[str, np.ndarray],
     params: CheckParams,
+    ex_texts: dict[str, list[str]],
 ) -> list[Finding]:
     """Examples nearer another touchpoint's centroid (mean of its examples and descriptions) than their own
     touchpoint's centroid computed without them."""
@@ -117,6 +117,9 @@ def overlap_findings(
         by = {ids[k]: int((nearest[closer] == k).sum()) for k in np.unique(nearest[closer])}
         by = dict(sorted(by.items(), key=lambda kv: -kv[1]))
         share = float(closer.mean())
+        if share < params.overlap_warning:
+            continue
+        stray = [(ex_texts[t][i], ids[nearest[i]]) for i in np.flatnonzero(closer)]
         names = ", ".join(f"{k} ({v})" for k, v in by.items())
         level = ERROR if share >= params.overlap_error else WARNING
         out.append(
@@ -124,8 +127,9 @@ def overlap_findings(
                 level,
                 "overlap",
                 t,
-                f"{int(closer.sum())} of its {len(ex)} examples sit closer to another touchpoint: {names}",
-                {"closer": int(closer.sum()), "examples": len(ex), "to": by},
+                f"{int(closer.sum())} of its {len(ex)} examples sit closer to another touchpoint: {names}; "
+                f"e.g. {stray[0][0][:70]!r} ({stray[0][1]})",
+                {"closer": int(closer.sum()), "examples": len(ex), "to": by, "which": stray},
             )
         )
     return out
@@ -303,7 +307,8 @@ def check(
     example_emb = {t.id: emb[:n_ex][owner[:n_ex] == t.id] for t in tax.touchpoints}
     desc_emb = {t.id: emb[n_ex:][owner[n_ex:] == t.id] for t in tax.touchpoints}
 
-    findings = overlap_findings(tax, example_emb, desc_emb, params) + language_findings(tax, params)
+    by_tp = {t.id: [x for x, o in zip(ex_texts, ex_owner, strict=True) if o == t.id] for t in tax.touchpoints}
+    findings = overlap_findings(tax, example_emb, desc_emb, params, by_tp) + language_findings(tax, params)
     shares = None
     if sample is not None:
         docs = read_sample(sample, text_column, params.sample_limit)
