@@ -489,6 +489,8 @@ call is a new session, so the `SET VARIABLE` lines go in the same call).
   *Complaints* are pain points (negative segments linked to the touchpoint); *negativity* is the share of the
   week's mentions of the touchpoint that are negative; *trend* = (complaints + 1) / (mean weekly complaints in
   the weeks before + 1), above 1 when it is getting worse; every 10 points of *NPS impact* (below) add 100%.
+  Beside the complaints, *Main cause of* counts the week's complaining documents whose primary touchpoint it is
+  (`v_document_causes`: one per document, so a document with two touchpoints counts under one).
 - **NPS impact** = NPS of the week's respondents who did not mention the touchpoint − the week's NPS: how much
   NPS would rise if this touchpoint's complaints were gone (positive: the touchpoint costs NPS).
 - **Emerging**: a touchpoint (or new theme) whose complaints this week are at least `min_volume` (default 10)
