@@ -2,7 +2,7 @@
 
 Ways of choosing a document's one cause from its negative clauses' touchpoints are compared (``CauseParams``):
 
-    python bench/primary_touchpoint.py corpora            # Banking77 test, Bitext (2,000), CFPB products test
+    VOCMINE_SHARED_DATA=../shared/data python bench/primary_touchpoint.py corpora   # Banking77, Bitext, CFPB
     vocmine run --db /tmp/s.duckdb && python bench/primary_touchpoint.py sample /tmp/s.duckdb
 
 ``corpora``: each text goes through the real text stage (segmenter) and the model's sentiment and zero-shot
