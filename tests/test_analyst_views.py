@@ -74,11 +74,19 @@ def _fill(store: Store) -> None:
                             [doc_id, idx, version, tp, tp, seg, start, end],
                         )
                 start = end + 1
+            pains = [
+                (idx, tp) for idx, (_, sentiment, tp) in enumerate(segs) if tp and sentiment == "negative"
+            ]
             for version in {current, MID}:
                 con.execute(
                     "INSERT INTO document_predictions VALUES (?, ?, 'neutral', 0.5, 0.3, 0.5, 0.2, 'r1')",
                     [doc_id, version],
                 )
+                if pains:  # the complaint's primary touchpoint: its first pain point's here
+                    con.execute(
+                        "INSERT INTO document_causes VALUES (?, ?, ?, ?, 0.7, 1.0, ?, 'r1')",
+                        [doc_id, version, pains[0][1], pains[0][1], pains[0][0]],
+                    )
 
 
 @pytest.fixture()
@@ -148,6 +156,7 @@ def test_retention_keeps_current_and_recent_versions(store):
         "segment_touchpoints": 6,
         "document_predictions": 6,
         "pain_points": 4,
+        "document_causes": 3,  # one per complaining document (one has two pain points)
     }
     assert _versions(store) == {OLD, NEW}
     n = store.query("SELECT count(*) AS n FROM model_versions")["n"][0]

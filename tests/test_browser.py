@@ -111,6 +111,7 @@ def _expected(r: Report) -> tuple[list[list[str]], list[tuple[str, str]]]:
             p.stage_name,
             num(p.priority, 1),
             num(p.complaints, 0),
+            num(p.primary, 0),
             num(p.baseline_mean, 1),
             num(p.negativity * 100, 0) + "%",
             fmt(p.nps_impact, "num1", True),

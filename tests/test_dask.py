@@ -21,6 +21,7 @@ TABLES = {
     "segment_touchpoints": ["doc_id", "seg_idx", "model_version", "touchpoint"],
     "document_predictions": ["doc_id", "model_version"],
     "pain_points": ["doc_id", "seg_idx", "model_version", "touchpoint"],
+    "document_causes": ["doc_id", "model_version"],
     "doc_model": ["doc_id"],
 }
 

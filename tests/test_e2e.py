@@ -48,6 +48,21 @@ def test_planted_pain_points_come_out_on_top(first_run):
     assert set(top["touchpoint"].head(len(expected))) == expected, top
 
 
+def test_each_complaint_is_filed_under_one_primary_touchpoint(first_run):
+    """document_causes as the nightly flow writes it: one row per document with a pain point, its evidence one
+    of that document's pain points, and the planted causes still the three most filed."""
+    _, store = first_run
+    causes = store.query("SELECT * FROM v_document_causes")
+    pains = store.query("SELECT doc_id, seg_idx, touchpoint FROM v_pain_points")
+    assert causes["doc_id"].is_unique and set(causes["doc_id"]) == set(pains["doc_id"])
+    linked = set(zip(pains["doc_id"], pains["seg_idx"], pains["touchpoint"], strict=True))
+    assert all((r.doc_id, r.seg_idx, r.touchpoint) in linked for r in causes.itertuples())
+    assert ((causes["share"] > 0) & (causes["share"] <= 1)).all() and causes["evidence"].notna().all()
+    planted = yaml.safe_load((settings.SAMPLES_DIR / "planted.yaml").read_text())
+    expected = {p["touchpoint"] for p in planted["pain_points"]}
+    assert set(causes["touchpoint"].value_counts().index[: len(expected)]) == expected
+
+
 def test_delivery_spike_week_is_its_peak(first_run):
     _, store = first_run
     weekly = store.query(

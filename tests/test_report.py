@@ -280,11 +280,23 @@ def test_embedded_sums_add_up_to_the_reports_figures(report):
     ids = d["touchpoints"]["id"]
     for p in report.pain_points:
         row = week.loc[ids.index(p.touchpoint)]
-        assert (row["complaints"], row["mentions"], row["negative"]) == (
+        assert (row["complaints"], row["mentions"], row["negative"], row["primary"]) == (
             p.complaints,
             p.mentions,
             p.negative_mentions,
+            p.primary,
         )
+
+
+def test_complaints_are_counted_once_under_their_primary_touchpoint(report, sql):
+    """Beside the pain points (clauses), the documents filed under each touchpoint: every complaining
+    document of the week once, never more than the documents with a pain point about it."""
+    week = f"{report.period.week_start:%Y-%m-%d}"
+    filed = sql("SELECT count(*) AS n FROM v_document_causes WHERE week = ?", [week])["n"][0]
+    complaining = sql("SELECT count(DISTINCT doc_id) AS n FROM v_pain_points WHERE week = ?", [week])["n"][0]
+    assert sum(p.primary for p in report.pain_points) == filed == complaining > 0
+    assert all(0 <= p.primary <= p.documents <= p.complaints for p in report.pain_points)
+    assert any(p.primary < p.documents for p in report.pain_points)  # a document with two touchpoints: one
 
 
 def test_the_size_bound_drops_the_oldest_verbatims_then_the_oldest_weeks():

@@ -747,7 +747,7 @@ def alerts_send(
         raise typer.Exit(errors.RUN_FAILED)
 
 
-taxonomy_app = typer.Typer(help="The taxonomy file: new themes promoted into it.")
+taxonomy_app = typer.Typer(help="The taxonomy file: checked before use, new themes promoted into it.")
 app.add_typer(taxonomy_app, name="taxonomy")
 
 
@@ -776,6 +776,44 @@ def taxonomy_promote(
         f"{n} examples, {sum(len(v) for v in tp.keywords.values())} keywords"
     )
     typer.echo("review it and bump `version`; `vocmine reprocess` then labels the stored feedback with it")
+
+
+@taxonomy_app.command("check")
+def taxonomy_check(
+    file: Annotated[Path, typer.Argument(help="Taxonomy YAML to check.")],
+    sample: Annotated[
+        Path | None,
+        typer.Option(
+            help="Texts to try it on: a sources YAML (or a folder with sources.yaml, e.g. data/samples), or a "
+            "CSV/TSV/JSONL file or folder of them with a text column."
+        ),
+    ] = None,
+    text_column: Annotated[str, typer.Option(help="Text column of a CSV/TSV/JSONL sample.")] = "text",
+    json_: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    model: ModelOpt = settings.DEFAULT_MODEL_DIR,
+) -> None:
+    """Check a taxonomy before use: overlapping touchpoints, missing languages, few examples, keywords that
+    fire everywhere; with --sample, the share of clauses each touchpoint takes. Exit 1 on an error."""
+    import json
+    import warnings
+
+    from vocmine.nlp.model import VocModel
+    from vocmine.taxonomy import Taxonomy, TaxonomyError
+    from vocmine.taxonomy_check import check, render
+
+    try:
+        Taxonomy.load(file)  # an invalid file: its problems, before the model is loaded
+    except TaxonomyError as e:
+        raise errors.InputError(str(e), "fix the problems listed, then check it again") from None
+    if sample is not None and not sample.exists():
+        raise errors.InputError(f"sample {sample} does not exist", "give a file or folder")
+    with warnings.catch_warnings():  # the model's trained head is for another taxonomy: not used here
+        warnings.simplefilter("ignore")
+        vm = VocModel.from_pretrained(model)
+    report = check(file, vm, sample, text_column)
+    typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if json_ else render(report))
+    if report.errors:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

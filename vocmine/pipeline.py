@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from vocmine.link import LinkParams, link_pain_points
+from vocmine.link import CauseParams, LinkParams, document_causes, link_pain_points
 from vocmine.nlp.encoder import pool_segments
 from vocmine.nlp.model import VocModel
 from vocmine.records import SENTIMENT_LABELS, AnalysisBatch, Document, content_hash
@@ -27,9 +27,9 @@ class Analyzer:
     """Runs every model stage over a batch of documents with one shared encoder pass.
 
     Swappable parts: the ``VocModel`` (encoder, sentiment head, touchpoint classifier over a taxonomy), the
-    ``Segmenter`` and the link parameters. ``analyse`` = ``prepare`` (text stage) → look-up of stored
-    embeddings → ``finish`` (model stage); a distributed runner calls the two stages on workers and does the
-    look-up in the process that owns the database. ``timer`` collects the seconds spent per stage.
+    ``Segmenter``, the link parameters and the primary-touchpoint rule (``causes``). ``analyse`` = ``prepare``
+    (text stage) → look-up of stored embeddings → ``finish`` (model stage); a distributed runner calls the two
+    stages on workers and does the look-up in the process that owns the database. ``timer`` collects the seconds spent per stage.
     """
 
     def __init__(
@@ -37,6 +37,7 @@ class Analyzer:
         model: VocModel,
         segmenter: Segmenter | None = None,
         link: LinkParams | None = None,
+        causes: CauseParams | None = None,
         pii_kinds: Sequence[str] | None = None,
         reuse: EncoderOutputs | None = None,
         timer: StageTimer | None = None,
@@ -45,6 +46,7 @@ class Analyzer:
         self.timer = timer or StageTimer()
         self.segmenter = segmenter or shared_segmenter()
         self.link = link or LinkParams()
+        self.causes = causes or CauseParams()
         self.pii_kinds = pii_kinds
         self.reuse = reuse
 
@@ -120,6 +122,7 @@ class Analyzer:
             )
         with self.timer.stage("link", len(documents)):
             pain_points = link_pain_points(segment_predictions, segment_touchpoints, segments, tax, self.link)
+            causes = document_causes(segment_predictions, segment_touchpoints, tax, self.link, self.causes)
         return AnalysisBatch(
             documents=documents,
             turns=p.turns,
@@ -130,6 +133,7 @@ class Analyzer:
             pain_points=pain_points,
             model_version=mv,
             encoder_outputs=encoder_outputs,
+            document_causes=causes,
         )
 
     def _embed(

@@ -102,6 +102,7 @@ class AnalysisBatch:
     pain_points: Any
     model_version: str
     encoder_outputs: Any = None  # embeddings computed for this batch: encoder, text_hash, embedding
+    document_causes: Any = None  # each complaint's primary touchpoint (``link.document_causes``)
 
     def __len__(self) -> int:
         return len(self.documents)

@@ -39,6 +39,7 @@ _COUNTS = {
     "explore_touchpoints": (
         "complaints",
         "documents",
+        "primary",
         "mentions",
         "negative",
         "neutral",

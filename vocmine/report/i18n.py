@@ -11,6 +11,7 @@ TOP_COLUMNS = (
     "stage",
     "priority",
     "complaints",
+    "primary",
     "avg_before",
     "negativity",
     "nps_impact",
@@ -65,6 +66,7 @@ LABELS: dict[str, dict[str, str]] = {
     "stage": {"en": "Stage", "ru": "Этап"},
     "priority": {"en": "Priority", "ru": "Приоритет"},
     "complaints": {"en": "Complaints", "ru": "Жалобы"},
+    "primary": {"en": "Main cause of", "ru": "Главная причина"},
     "avg_before": {"en": "Avg/week before", "ru": "В среднем ранее"},
     "negativity": {"en": "Negativity", "ru": "Негатив"},
     "nps_impact": {"en": "NPS impact", "ru": "Влияние на NPS"},
@@ -208,6 +210,12 @@ LABELS: dict[str, dict[str, str]] = {
     "explain_complaints": {
         "en": "Negative remarks about the touchpoint this week.",
         "ru": "Негативные высказывания о точке контакта за неделю.",
+    },
+    "explain_primary": {
+        "en": "Customers' complaints (documents) filed under this touchpoint this week: each complaint counts once, "
+        "under the touchpoint its negative remarks point to most (the first one counts 1.5 times).",
+        "ru": "Обращения с жалобой (документы), отнесённые к этой точке за неделю: каждое считается один раз — "
+        "там, куда больше всего указывают его негативные высказывания (первое весит в 1,5 раза больше).",
     },
     "explain_avg_before": {
         "en": "Average complaints per week in the weeks compared with.",

@@ -79,6 +79,7 @@ GLOSSARY = (
     "ces",
     "priority",
     "complaints",
+    "primary",
     "avg_before",
     "negativity",
     "nps_impact",
@@ -117,12 +118,12 @@ def render_markdown(r: Report) -> str:
         out += [t("no_pain", lang), ""]
     else:
         out.append("| " + " | ".join(t(c, lang) for c in TOP_COLUMNS) + " |")
-        out.append("|---:|---|---|---:|---:|---:|---:|---:|---|")
+        out.append("|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
         for i, pp in enumerate(r.top, 1):
             flag = " ⚠" if pp.emerging else ""
             out.append(
                 f"| {i} | {pp.name}{flag} | {pp.stage_name} | {num(pp.priority, 1, lang)} | "
-                f"{num(pp.complaints, 0, lang)} | {num(pp.baseline_mean, 1, lang)} | "
+                f"{num(pp.complaints, 0, lang)} | {num(pp.primary, 0, lang)} | {num(pp.baseline_mean, 1, lang)} | "
                 f"{num(pp.negativity * 100, 0, lang)}% | {fmt(pp.nps_impact, 'num1', True, lang)} | "
                 f"`{sparkline(pp.weekly)}` |"
             )

@@ -94,6 +94,7 @@ class PainPoint:
     emerging: bool
     weekly: list[int]  # complaints per week, oldest first, ending with the reported week
     verbatims: list[Verbatim] = field(default_factory=list)
+    primary: int = 0  # complaints (documents) whose primary touchpoint it is (v_document_causes)
 
 
 @dataclass(frozen=True)
@@ -330,6 +331,7 @@ def build_report(
             stage_name=_stage_name(taxonomy, r.stage, lang),
             complaints=int(r.complaints),
             documents=int(r.documents),
+            primary=int(r.primary),
             mentions=int(r.mentions),
             negative_mentions=int(r.negative_mentions),
             negativity=float(r.negativity),

@@ -155,6 +155,8 @@ ORDER BY period;"""
 
 PAIN_POINTS = f"""-- Pain points: one row per touchpoint with complaints in the window, ranked by priority.
 --   complaints     pain points (negative segments linked to the touchpoint) in the reported week
+--   primary        complaints filed under it: the week's documents whose primary touchpoint it is
+--                  (v_document_causes: one per document with a pain point)
 --   baseline_mean  mean weekly complaints in the weeks before
 --   negativity     negative mentions / all mentions of the touchpoint in the reported week
 --   trend          (complaints + 1) / (baseline_mean + 1): above 1 when it is getting worse
@@ -191,6 +193,12 @@ WITH weeks AS (
     FROM complaints
     WHERE week = getvariable('week_start')
     GROUP BY ALL
+), primaries AS (
+    SELECT touchpoint, count(*) AS "primary"
+    FROM v_document_causes
+    WHERE week = getvariable('week_start')
+      AND {F}
+    GROUP BY ALL
 ), mentions AS (
     SELECT touchpoint, count(*) AS mentions, count(*) FILTER (WHERE sentiment = 'negative') AS negative_mentions
     FROM v_segment_touchpoints
@@ -217,7 +225,7 @@ WITH weeks AS (
            / nullif(count(*), 0) AS nps
     FROM respondents
 ), scored AS (
-    SELECT h.*, coalesce(d.documents, 0) AS documents,
+    SELECT h.*, coalesce(d.documents, 0) AS documents, coalesce(pr."primary", 0) AS "primary",
            coalesce(m.mentions, 0) AS mentions, coalesce(m.negative_mentions, 0) AS negative_mentions,
            coalesce(m.negative_mentions / nullif(m.mentions, 0), 0) AS negativity,
            (h.complaints + 1) / (h.baseline_mean + 1) AS trend,
@@ -225,11 +233,12 @@ WITH weeks AS (
            n.nps - o.nps AS nps_impact
     FROM history h
     LEFT JOIN documents d USING (touchpoint)
+    LEFT JOIN primaries pr USING (touchpoint)
     LEFT JOIN mentions m USING (touchpoint)
     LEFT JOIN nps_without n USING (touchpoint)
     CROSS JOIN overall o
 )
-SELECT touchpoint, stage, complaints, documents, mentions, negative_mentions,
+SELECT touchpoint, stage, complaints, documents, "primary", mentions, negative_mentions,
        round(negativity, 3) AS negativity,
        round(baseline_mean, 2) AS baseline_mean,
        round(trend, 3) AS trend,
@@ -350,6 +359,7 @@ ORDER BY ALL;"""
 
 EXPLORE_TOUCHPOINTS = f"""-- Explore, touchpoints: per week, facet cell and touchpoint, the pain_points and journey sums.
 --   complaints     pain points (v_pain_points rows); documents: the documents they are in
+--   primary        documents whose primary touchpoint it is (v_document_causes rows)
 --   mentions, negative, neutral, positive: segment-touchpoint links by sentiment
 --   resp_*         the week's survey answers of documents that mention the touchpoint: NPS answers,
 --                  promoters, detractors, CSAT and CES answers and sums (nps_impact = NPS of the other
@@ -358,6 +368,11 @@ EXPLORE_TOUCHPOINTS = f"""-- Explore, touchpoints: per week, facet cell and touc
 WITH pains AS (
     SELECT week, {FACETS}, touchpoint, stage, count(*) AS complaints, count(DISTINCT doc_id) AS documents
     FROM v_pain_points
+    WHERE week IS NOT NULL AND {F}
+    GROUP BY ALL
+), primaries AS (
+    SELECT week, {FACETS}, touchpoint, stage, count(*) AS "primary"
+    FROM v_document_causes
     WHERE week IS NOT NULL AND {F}
     GROUP BY ALL
 ), links AS (
@@ -382,13 +397,14 @@ WITH pains AS (
 )
 SELECT week, {FACETS}, touchpoint, stage,
        coalesce(complaints, 0) AS complaints, coalesce(documents, 0) AS documents,
-       coalesce(mentions, 0) AS mentions, coalesce(negative, 0) AS negative,
+       coalesce("primary", 0) AS "primary", coalesce(mentions, 0) AS mentions, coalesce(negative, 0) AS negative,
        coalesce(neutral, 0) AS neutral, coalesce(positive, 0) AS positive,
        coalesce(resp_answers, 0) AS resp_answers, coalesce(resp_promoters, 0) AS resp_promoters,
        coalesce(resp_detractors, 0) AS resp_detractors,
        coalesce(resp_csat_answers, 0) AS resp_csat_answers, coalesce(resp_csat_sum, 0) AS resp_csat_sum,
        coalesce(resp_ces_answers, 0) AS resp_ces_answers, coalesce(resp_ces_sum, 0) AS resp_ces_sum
 FROM pains
+FULL JOIN primaries USING (week, {FACETS}, touchpoint, stage)
 FULL JOIN links USING (week, {FACETS}, touchpoint, stage)
 FULL JOIN respondents USING (week, {FACETS}, touchpoint, stage)
 ORDER BY ALL;"""
@@ -473,6 +489,8 @@ call is a new session, so the `SET VARIABLE` lines go in the same call).
   *Complaints* are pain points (negative segments linked to the touchpoint); *negativity* is the share of the
   week's mentions of the touchpoint that are negative; *trend* = (complaints + 1) / (mean weekly complaints in
   the weeks before + 1), above 1 when it is getting worse; every 10 points of *NPS impact* (below) add 100%.
+  Beside the complaints, *Main cause of* counts the week's complaining documents whose primary touchpoint it is
+  (`v_document_causes`: one per document, so a document with two touchpoints counts under one).
 - **NPS impact** = NPS of the week's respondents who did not mention the touchpoint − the week's NPS: how much
   NPS would rise if this touchpoint's complaints were gone (positive: the touchpoint costs NPS).
 - **Emerging**: a touchpoint (or new theme) whose complaints this week are at least `min_volume` (default 10)

@@ -88,7 +88,7 @@
     // touchpoints: weekly complaints over the window and this week's sums
     const tps = D.tps, n = D.touchpoints.id.length, W = h + 1;
     const weekly = Array.from({ length: n }, () => new Array(W).fill(0));
-    const TP_COLS = ["complaints", "documents", "mentions", "negative", "neutral", "positive", "resp_answers", "resp_promoters", "resp_detractors", "resp_csat_answers", "resp_csat_sum", "resp_ces_answers", "resp_ces_sum"];
+    const TP_COLS = ["complaints", "documents", "primary", "mentions", "negative", "neutral", "positive", "resp_answers", "resp_promoters", "resp_detractors", "resp_csat_answers", "resp_csat_sum", "resp_ces_answers", "resp_ces_sum"];
     const now = Array.from({ length: n }, () => Object.fromEntries(TP_COLS.map((c) => [c, 0])));
     for (let i = 0; i < tps.week.length; i++) {
       const w = tps.week[i];
@@ -116,7 +116,7 @@
       const impact = without === null || overall === null ? null : without - overall;
       pains.push({
         tp: t, name: D.touchpoints.name[t], stage: D.stages.name[D.touchpoints.stage[t]],
-        complaints: c, documents: s.documents, mentions: s.mentions, negative_mentions: s.negative,
+        complaints: c, documents: s.documents, primary: s.primary, mentions: s.mentions, negative_mentions: s.negative,
         negativity: rnd(negativity, 3), baseline_mean: rnd(bm, 2), trend: rnd(trend, 3),
         nps_impact: rnd(impact, 1),
         priority: rnd(c * negativity * trend * (1 + Math.max(impact === null ? 0 : impact, 0) / 10), 2),
@@ -237,7 +237,7 @@
     $("#pain-points tbody").innerHTML = top.map((p, i) =>
       `<tr class="open${state.open && state.open.kind === "tp" && state.open.id === p.tp ? " selected" : ""}" tabindex="0" data-tp="${p.tp}" title="${esc(L.open_hint)}">` +
       `<td class="n c-rank">${i + 1}</td><td class="c-touchpoint">${esc(p.name)}${p.emerging ? ' <span class="flag">⚠</span>' : ""}</td>` +
-      `<td class="c-stage">${esc(p.stage)}</td><td class="n c-priority">${num(p.priority, 1)}</td><td class="n c-complaints">${num(p.complaints, 0)}</td>` +
+      `<td class="c-stage">${esc(p.stage)}</td><td class="n c-priority">${num(p.priority, 1)}</td><td class="n c-complaints">${num(p.complaints, 0)}</td><td class="n c-primary">${num(p.primary, 0)}</td>` +
       `<td class="n c-avg_before">${num(p.baseline_mean, 1)}</td><td class="n c-negativity">${num(p.negativity * 100, 0)}%</td>` +
       `<td class="n c-nps_impact">${fmt(p.nps_impact, "num1", true)}</td><td class="c-trend">${spark(p.weekly)}</td></tr>`).join("");
     $("#no-pain").hidden = top.length > 0;

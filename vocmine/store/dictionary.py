@@ -74,6 +74,8 @@ def _cols(*names: str, **specific: str) -> dict[str, str]:
 
 
 _SENT = ("sentiment", "sentiment_score", "p_negative", "p_neutral", "p_positive")
+_CAUSE_SCORE = "The touchpoint's summed severity over the document's negative segments (the first one x1.5)."
+_CAUSE_SHARE = "Its part 0-1 of the document's summed severity over all its touchpoints (1: the only one)."
 _CURRENT = "Current predictions only: the model version doc_model records for each document."
 
 RELATIONS: dict[str, Relation] = {
@@ -185,6 +187,37 @@ RELATIONS: dict[str, Relation] = {
             "ces",
             "model_version",
             "run_id",
+            document_text="The whole masked document text (evidence offsets point into it).",
+        ),
+    ),
+    "v_document_causes": Relation(
+        "view",
+        "One row per complaint: each document with a pain point and its primary touchpoint, the one cause a CX "
+        f"team would file it under, with the evidence clause. {_CURRENT}",
+        "document_causes + doc_model + documents + segments.",
+        _cols(
+            "doc_id",
+            "touchpoint",
+            "stage",
+            "seg_idx",
+            "evidence",
+            "start_char",
+            "end_char",
+            "source",
+            "kind",
+            "created_at",
+            "week",
+            "lang",
+            "channel",
+            "product",
+            "rating",
+            "nps",
+            "csat",
+            "ces",
+            "model_version",
+            "run_id",
+            score=_CAUSE_SCORE,
+            share=_CAUSE_SHARE,
             document_text="The whole masked document text (evidence offsets point into it).",
         ),
     ),
@@ -550,6 +583,22 @@ RELATIONS: dict[str, Relation] = {
             "start_char",
             "end_char",
             "run_id",
+        ),
+    ),
+    "document_causes": Relation(
+        "table",
+        "The primary touchpoint of each document with a pain point (one per document and model version): its "
+        "negative segments' severities summed per touchpoint, the first negative segment's counted x1.5.",
+        "link.document_causes (pain points -> one cause per document) -> Store.write_batch / write_reanalysis.",
+        _cols(
+            "doc_id",
+            "model_version",
+            "touchpoint",
+            "stage",
+            "run_id",
+            score=_CAUSE_SCORE,
+            share=_CAUSE_SHARE,
+            seg_idx="The evidence: the document's most severe negative segment about this touchpoint.",
         ),
     ),
     "doc_model": Relation(

@@ -103,6 +103,43 @@ def _v8_to_v9(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v9_to_v10(con: duckdb.DuckDBPyConnection) -> None:
+    """One primary touchpoint per complaint (``link.document_causes``), filled for the stored predictions
+    with the rule as it was at v10: per negative clause its first touchpoint, severity p(negative) x score,
+    the first negative clause's x1.5, summed per touchpoint; the highest sum wins, ties to the earlier clause."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS document_causes (doc_id VARCHAR NOT NULL, model_version VARCHAR NOT NULL, "
+        "touchpoint VARCHAR NOT NULL, stage VARCHAR NOT NULL, score REAL NOT NULL, share REAL NOT NULL, "
+        "seg_idx INTEGER NOT NULL, run_id VARCHAR NOT NULL, PRIMARY KEY (doc_id, model_version))"
+    )
+    con.execute(
+        """INSERT INTO document_causes
+        WITH ranked AS (
+            SELECT p.doc_id, p.seg_idx, p.model_version, t.touchpoint, t.stage, t.run_id,
+                   p.p_negative * t.score AS severity,
+                   row_number() OVER (PARTITION BY t.doc_id, t.seg_idx, t.model_version
+                                      ORDER BY t.score DESC, t.touchpoint) AS rank
+            FROM segment_predictions p
+            JOIN segment_touchpoints t USING (doc_id, seg_idx, model_version)
+            WHERE p.sentiment = 'negative'
+        ), lead AS (
+            SELECT *, CASE WHEN seg_idx = min(seg_idx) OVER (PARTITION BY doc_id, model_version)
+                           THEN 1.5 ELSE 1.0 END * severity AS weighted
+            FROM ranked WHERE rank = 1
+        ), per AS (
+            SELECT doc_id, model_version, touchpoint, stage, any_value(run_id) AS run_id,
+                   sum(weighted) AS score, min(seg_idx) AS first,
+                   arg_max(seg_idx, weighted * 1000000 - seg_idx) AS seg_idx
+            FROM lead GROUP BY ALL
+        )
+        SELECT doc_id, model_version, touchpoint, stage, round(score, 4),
+               round(score / sum(score) OVER (PARTITION BY doc_id, model_version), 4), seg_idx, run_id
+        FROM per
+        QUALIFY row_number() OVER (PARTITION BY doc_id, model_version ORDER BY score DESC, first) = 1
+        ON CONFLICT DO NOTHING"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_to_v2,
     _v2_to_v3,
@@ -112,6 +149,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v6_to_v7,
     _v7_to_v8,
     _v8_to_v9,
+    _v9_to_v10,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration step"
 

@@ -5,7 +5,7 @@ The column meanings live in ``dictionary.py``; a new table or column needs an en
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 TABLES = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -138,6 +138,17 @@ CREATE TABLE IF NOT EXISTS pain_points (
     end_char INTEGER NOT NULL,
     run_id VARCHAR NOT NULL,
     PRIMARY KEY (doc_id, seg_idx, model_version, touchpoint)
+);
+CREATE TABLE IF NOT EXISTS document_causes (
+    doc_id VARCHAR NOT NULL,
+    model_version VARCHAR NOT NULL,
+    touchpoint VARCHAR NOT NULL,
+    stage VARCHAR NOT NULL,
+    score REAL NOT NULL,
+    share REAL NOT NULL,
+    seg_idx INTEGER NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (doc_id, model_version)
 );
 CREATE TABLE IF NOT EXISTS encoder_outputs (
     encoder VARCHAR NOT NULL,
@@ -304,6 +315,16 @@ CREATE OR REPLACE VIEW v_pain_points AS
     FROM pain_points pp
     JOIN doc_model m ON m.doc_id = pp.doc_id AND m.model_version = pp.model_version
     JOIN documents d ON d.doc_id = pp.doc_id;
+
+CREATE OR REPLACE VIEW v_document_causes AS
+    SELECT c.doc_id, c.touchpoint, c.stage, c.score, c.share, c.seg_idx, s.text AS evidence,
+           s.start_char, s.end_char, d.source, d.kind, d.created_at,
+           date_trunc('week', d.created_at)::DATE AS week, d.lang, d.channel, d.product,
+           d.rating, d.nps, d.csat, d.ces, d.text AS document_text, c.model_version, c.run_id
+    FROM document_causes c
+    JOIN doc_model m ON m.doc_id = c.doc_id AND m.model_version = c.model_version
+    JOIN documents d ON d.doc_id = c.doc_id
+    LEFT JOIN segments s ON s.doc_id = c.doc_id AND s.seg_idx = c.seg_idx;
 
 CREATE OR REPLACE VIEW v_pain_points_weekly AS
     SELECT touchpoint, stage, week, count(*) AS pain_points, count(DISTINCT doc_id) AS documents,
