@@ -44,20 +44,13 @@ def link_pain_points(
     The evidence is the segment itself, so the span offsets point into the stored (masked) document text.
     """
     params = params or LinkParams()
-    neg = segment_predictions[
-        (segment_predictions["sentiment"] == "negative")
-        & (segment_predictions["p_negative"] >= params.min_negative)
-    ]
-    if neg.empty or segment_touchpoints.empty:
+    sev = severities(segment_predictions, segment_touchpoints, taxonomy, params)
+    if sev.empty:
         return pd.DataFrame(columns=PAIN_COLUMNS)
-    df = neg[["doc_id", "seg_idx", "model_version", "p_negative"]].merge(
-        segment_touchpoints[["doc_id", "seg_idx", "touchpoint", "stage", "score"]], on=["doc_id", "seg_idx"]
+    df = sev[sev["rank"] < params.max_causes].merge(
+        segments[["doc_id", "seg_idx", "text", "start_char", "end_char"]], on=["doc_id", "seg_idx"]
     )
-    df = df.merge(segments[["doc_id", "seg_idx", "text", "start_char", "end_char"]], on=["doc_id", "seg_idx"])
-    df["severity"] = (df["p_negative"] * df["score"]).round(4)
-    df = df[df["touchpoint"].isin({t.id for t in taxonomy.touchpoints})]
-    df = df.sort_values(["doc_id", "seg_idx", "score"], ascending=[True, True, False], kind="stable")
-    df = df.groupby(["doc_id", "seg_idx"], sort=False).head(params.max_causes)
+    df["severity"] = df["severity"].round(4)
     return df.rename(columns={"text": "evidence"})[PAIN_COLUMNS].reset_index(drop=True)
 
 
