@@ -102,6 +102,7 @@ class AnalysisBatch:
     pain_points: Any
     model_version: str
     encoder_outputs: Any = None  # embeddings computed for this batch: encoder, text_hash, embedding
+    segment_affect: Any = None  # effort and emotions per segment (when the model has affect heads)
 
     def __len__(self) -> int:
         return len(self.documents)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -164,6 +165,13 @@ class AffectHeads:
         )
         head = path / EMOTION_HEAD
         emotion = EmotionHead.from_pretrained(head) if (head / "head.json").exists() else None
+        if emotion is not None and emotion.weight.shape[0] != encoder.width:
+            warnings.warn(
+                f"emotion head ignored: it reads features of width {emotion.weight.shape[0]}, this model's encoder "
+                f"gives {encoder.width} (other extra_layers); re-run `vocmine train-emotion` for this model.",
+                stacklevel=2,
+            )
+            emotion = None
         if effort is None and emotion is None:
             return None
         return cls(encoder.name, effort, emotion)

@@ -29,7 +29,13 @@ from vocmine.store.migrations import upgrade
 
 # Per-doc tables replaced when a document is re-analysed (edited text or a new model version).
 _CHILD_TABLES = ("turns", "segments")  # replaced with the document
-_PREDICTION_TABLES = ("segment_predictions", "segment_touchpoints", "document_predictions", "pain_points")
+_PREDICTION_TABLES = (
+    "segment_predictions",
+    "segment_touchpoints",
+    "document_predictions",
+    "pain_points",
+    "segment_affect",
+)
 
 
 def now() -> datetime:
