@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 class Figure:
     """One dev figure: a metric of a model on one dataset, beside its target and the baseline."""
 
-    suite: str  # sentiment | touchpoints | aspects | domains
+    suite: str  # sentiment | touchpoints | aspects | domains | loco | emotion | effort
     dataset: str  # e.g. "SentiRuEval-2015 test (banks+telecom)"
     metric: str  # e.g. "macro-F1"
     value: float
@@ -55,6 +55,8 @@ SUITES: dict[str, str] = {
     "aspects": "vocmine.train.aspects:figures",
     "domains": "vocmine.train.sentiment:domain_figures",
     "loco": "vocmine.train.sentiment:loco_figures",
+    "emotion": "vocmine.train.emotion:figures",
+    "effort": "vocmine.train.emotion:effort_figures",
 }
 
 Suite = Callable[..., "list[Figure] | SuiteOutput"]
