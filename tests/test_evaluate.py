@@ -291,3 +291,31 @@ def test_errors_option_writes_the_most_confident_mistakes(
     # within a set and class, the most confident first
     for _, g in rows.groupby(["set", "gold"], sort=False):
         assert list(g["confidence"]) == sorted(g["confidence"], reverse=True)
+
+
+def test_a_partial_run_keeps_the_other_suites_in_place_with_their_run_times_and_runtime():
+    from vocmine.evaluate import EvalReport, Figure, SuiteResult, assemble
+
+    def fig(suite, v):
+        return Figure(suite, "d", "m", v)
+
+    old = EvalReport(
+        "mv",
+        "m",
+        "d",
+        "t",
+        [fig("a", 1), fig("b", 2), fig("c", 3)],
+        seconds={"a": 10, "b": 20, "c": 30},
+        runtime="torch-bf16",
+    )
+    new = assemble(
+        [SuiteResult("b", [fig("b", 5)], seconds=2), SuiteResult("z", [fig("z", 9)], seconds=1)],
+        "mv",
+        "m",
+        "d",
+        old,
+        runtime="onnx (fp32)",
+    )
+    assert [(f.suite, f.value) for f in new.figures] == [("a", 1), ("b", 5), ("c", 3), ("z", 9)]
+    assert new.seconds == {"a": 10, "c": 30, "b": 2, "z": 1}
+    assert new.runtime == "torch-bf16 (b, z: onnx (fp32))"

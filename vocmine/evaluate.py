@@ -172,8 +172,12 @@ def assemble(
             previous = {f.key: f.value for f in old.figures}
         else:
             previous_model, previous = old.previous_model, dict(old.previous)
-            figures += [f for f in old.figures if f.suite not in ran]
+            figures = _merge(old.figures, figures, ran)
             errors.update({s: e for s, e in old.errors.items() if s not in ran})
+            seconds = {**{s: t for s, t in old.seconds.items() if s not in ran}, **seconds}
+            kept = {f.suite for f in old.figures if f.suite not in ran}
+            if kept and old.runtime and runtime and old.runtime != runtime:  # say which figures ran where
+                runtime = f"{old.runtime} ({', '.join(sorted(ran))}: {runtime})"
     return EvalReport(
         model_version=model_version,
         model_dir=_short(model_dir),
@@ -186,6 +190,19 @@ def assemble(
         previous=previous,
         runtime=runtime,
     )
+
+
+def _merge(old: Sequence[Figure], new: Sequence[Figure], ran: set[str]) -> list[Figure]:
+    """The earlier report's figures with the suites run again replaced where they stood; new suites last."""
+    out: list[Figure] = []
+    placed: set[str] = set()
+    for f in old:
+        if f.suite not in ran:
+            out.append(f)
+        elif f.suite not in placed:
+            out += [g for g in new if g.suite == f.suite]
+            placed.add(f.suite)
+    return out + [g for g in new if g.suite not in placed]
 
 
 def _short(path: str) -> str:
