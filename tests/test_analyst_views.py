@@ -148,6 +148,7 @@ def test_retention_keeps_current_and_recent_versions(store):
         "segment_touchpoints": 6,
         "document_predictions": 6,
         "pain_points": 4,
+        "segment_affect": 0,  # the hand-made versions here have no affect rows
     }
     assert _versions(store) == {OLD, NEW}
     n = store.query("SELECT count(*) AS n FROM model_versions")["n"][0]
