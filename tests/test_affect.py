@@ -181,3 +181,13 @@ def test_a_week_without_affect_rows_says_why(lang, tmp_path):
 
     sec = section(Affect(0, 0, 0, 0, []), lang)
     assert "vocmine reprocess" in sec.note and sec.markdown == "" and sec.html == ""
+
+
+def test_an_emotion_head_of_other_encoder_weights_is_ignored_with_a_warning(model, tmp_path):
+    head = model.affect.emotion
+    EmotionHead(
+        head.weight, head.bias, head.thresholds, head.emotions, {"encoder_fingerprint": "0123abcd"}
+    ).save_pretrained(tmp_path / "emotion")
+    with pytest.warns(UserWarning, match="emotion head ignored"):
+        assert AffectHeads.from_pretrained(tmp_path, model.encoder) is None
+    assert model.affect.emotion.report["encoder_fingerprint"]  # the shipped head says what it was trained on

@@ -172,6 +172,15 @@ class AffectHeads:
                 stacklevel=2,
             )
             emotion = None
+        trained_on = emotion.report.get("encoder_fingerprint") if emotion is not None else None
+        if trained_on and trained_on != encoder_fingerprint(encoder.name):
+            warnings.warn(
+                f"emotion head ignored: it was trained on the features of encoder weights {trained_on}, this model "
+                f"encodes with {encoder_fingerprint(encoder.name)} (another adapter or base encoder); re-run "
+                "`vocmine train-emotion` for this model.",
+                stacklevel=2,
+            )
+            emotion = None
         if effort is None and emotion is None:
             return None
         return cls(encoder.name, effort, emotion)

@@ -22,6 +22,7 @@ import pandas as pd
 from vocmine import settings
 from vocmine.evaluate import Figure
 from vocmine.nlp.affect import AFFECT, EMOTION_HEAD, EMOTIONS, AffectHeads, EmotionHead
+from vocmine.nlp.encoder import encoder_fingerprint
 from vocmine.train.embcache import cached_clauses, cached_encode
 
 CEDR = "cedr"
@@ -234,6 +235,8 @@ def train_emotion(
         {
             "trained_on": "CEDR train (../shared/data/cedr, Apache-2.0), Russian sentences",
             "features": f"segment features of {model.encoder_id} (width {x_test.shape[1]})",
+            # the head reads these weights' features: another adapter or base encoder makes it meaningless
+            "encoder_fingerprint": encoder_fingerprint(model.encoder.name),
             "n_train": len(texts),
             "test": {
                 "n": len(test_texts),
