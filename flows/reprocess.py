@@ -140,6 +140,19 @@ def reprocess(
             current = set(
                 store.query("SELECT doc_id FROM doc_model WHERE model_version = ?", [vm.version])["doc_id"]
             )
+            if (
+                vm.affect is not None
+            ):  # current, but without this model's affect rows (e.g. stored before v10)
+                current -= set(
+                    store.query(
+                        """SELECT DISTINCT s.doc_id FROM segments s
+                           JOIN doc_model m ON m.doc_id = s.doc_id AND m.model_version = ?
+                           LEFT JOIN segment_affect a ON a.doc_id = s.doc_id AND a.seg_idx = s.seg_idx
+                            AND a.model_version = m.model_version AND a.affect_version = ?
+                           WHERE a.doc_id IS NULL""",
+                        [vm.version, vm.affect.version],
+                    )["doc_id"]
+                )
             docs = [d for d in docs if d.doc_id not in current]
         logger.info("re-analysing %d documents with %s", len(docs), vm.version)
         store.add_counts(run_id, read=len(docs))

@@ -157,6 +157,7 @@ def test_retention_keeps_current_and_recent_versions(store):
         "document_predictions": 6,
         "pain_points": 4,
         "document_causes": 3,  # one per complaining document (one has two pain points)
+        "segment_affect": 0,  # the hand-made versions here have no affect rows
     }
     assert _versions(store) == {OLD, NEW}
     n = store.query("SELECT count(*) AS n FROM model_versions")["n"][0]

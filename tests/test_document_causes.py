@@ -130,6 +130,8 @@ def test_migration_fills_document_causes_and_keeps_every_row(tmp_path, taxonomy)
         # as a v9 file has it: no table, version 9
         con.execute("DROP VIEW v_document_causes")
         con.execute("DROP TABLE document_causes")
+        con.execute("DROP VIEW v_segment_affect")  # v11's
+        con.execute("DROP TABLE segment_affect")
         con.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     counts = (
         "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM segments), "
@@ -139,7 +141,7 @@ def test_migration_fills_document_causes_and_keeps_every_row(tmp_path, taxonomy)
         before = con.execute(counts).fetchall()
 
     reopened = Store(path)
-    assert reopened.migrate() == SCHEMA_VERSION == 10
+    assert reopened.migrate() == SCHEMA_VERSION == 11
     assert reopened.query(counts).values.tolist() == [list(before[0])]
     stored = reopened.query("SELECT * FROM v_document_causes ORDER BY doc_id")
     expected = document_causes(preds, touch, taxonomy)

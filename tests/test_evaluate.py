@@ -167,7 +167,7 @@ def test_a_suite_not_rerun_keeps_its_figures_while_its_inputs_are_unchanged():
     # a new touchpoint matcher: the model version changes, the sentiment inputs do not
     new_tp = SuiteResult("touchpoints", [Figure("touchpoints", "MAMS", "micro-F1", 0.7)], seconds=60.0)
     r = assemble([new_tp], "m@2", "models/x", "data", old, inputs={"sentiment": "s@1", "touchpoints": "m@2"})
-    assert [(f.suite, f.value) for f in r.figures] == [("touchpoints", 0.7), ("sentiment", 0.61)]
+    assert [(f.suite, f.value) for f in r.figures] == [("sentiment", 0.61), ("touchpoints", 0.7)]  # in place
     assert r.previous_model == "m@1" and r.previous[tp.key] == 0.5
     assert r.inputs == {"sentiment": "s@1", "touchpoints": "m@2"} and r.seconds["sentiment"] == 500.0
     assert r.measured["sentiment"] == old.created_at and r.measured["touchpoints"] == r.created_at
@@ -328,3 +328,33 @@ def test_errors_option_writes_the_most_confident_mistakes(
     # within a set and class, the most confident first
     for _, g in rows.groupby(["set", "gold"], sort=False):
         assert list(g["confidence"]) == sorted(g["confidence"], reverse=True)
+
+
+def test_a_partial_run_keeps_the_other_suites_in_place_with_their_run_times_and_runtime():
+    from vocmine.evaluate import EvalReport, Figure, SuiteResult, assemble
+
+    def fig(suite, v):
+        return Figure(suite, "d", "m", v)
+
+    old = EvalReport(
+        "mv",
+        "m",
+        "d",
+        "t",
+        [fig("a", 1), fig("b", 2), fig("c", 3)],
+        seconds={"a": 10, "b": 20, "c": 30},
+        runtime="torch-bf16",
+    )
+    new = assemble(
+        [SuiteResult("b", [fig("b", 5)], seconds=2), SuiteResult("z", [fig("z", 9)], seconds=1)],
+        "mv",
+        "m",
+        "d",
+        old,
+        runtime="onnx (fp32)",
+    )
+    assert [(f.suite, f.value) for f in new.figures] == [("a", 1), ("b", 5), ("c", 3), ("z", 9)]
+    assert new.seconds == {"a": 10, "c": 30, "b": 2, "z": 1}
+    assert new.runtime == "onnx (fp32)"
+    assert new.runtimes == {"a": "torch-bf16", "b": "onnx (fp32)", "c": "torch-bf16", "z": "onnx (fp32)"}
+    assert "a (t, torch-bf16), c (t, torch-bf16)." in render_markdown(new)

@@ -231,6 +231,30 @@ def evaluate(
         raise typer.Exit(1)
 
 
+@app.command("train-emotion")
+def train_emotion(
+    model: ModelOpt = settings.DEFAULT_MODEL_DIR,
+    data: Annotated[
+        Path, typer.Option(help="Folder of the public corpora (reads cedr/).")
+    ] = settings.SHARED_DATA_DIR,
+    out: Annotated[Path | None, typer.Option(help="Model folder to write (default: --model).")] = None,
+) -> None:
+    """Train the emotion head on CEDR (frozen segment features) and write it, with its card, into affect/."""
+    from vocmine.train.emotion import train_emotion as fit
+
+    head = fit(model, data, out)
+    t = head.report["test"]
+    typer.echo(
+        f"CEDR test macro-F1 {t['macro_f1']:.4f} (keyword lexicon {t['lexicon_macro_f1']:.4f}); "
+        f"C {head.report['C']}, held-out macro-F1 {head.report['held_out_macro_f1']:.4f}"
+    )
+    for e, f1 in t["f1"].items():
+        typer.echo(
+            f"  {e:9s} F1 {f1:.4f}  lexicon {t['lexicon_f1'][e]:.4f}  threshold {head.report['thresholds'][e]:.2f}"
+        )
+    typer.echo(f"head written to {(out or model) / 'affect' / 'emotion'}")
+
+
 @app.command("train-touchpoints")
 def train_touchpoints(
     labels: Annotated[

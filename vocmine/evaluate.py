@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 class Figure:
     """One dev figure: a metric of a model on one dataset, beside its target and the baseline."""
 
-    suite: str  # sentiment | touchpoints | aspects | domains
+    suite: str  # sentiment | touchpoints | aspects | domains | loco | emotion | effort
     dataset: str  # e.g. "SentiRuEval-2015 test (banks+telecom)"
     metric: str  # e.g. "macro-F1"
     value: float
@@ -55,6 +55,8 @@ SUITES: dict[str, str] = {
     "aspects": "vocmine.train.aspects:figures",
     "domains": "vocmine.train.sentiment:domain_figures",
     "loco": "vocmine.train.sentiment:loco_figures",
+    "emotion": "vocmine.train.emotion:figures",
+    "effort": "vocmine.train.emotion:effort_figures",
 }
 
 #: suite -> the ``VocModel`` attribute that fingerprints everything its figures depend on (default ``version``):
@@ -64,6 +66,8 @@ SUITE_INPUTS: dict[str, str] = {
     "sentiment": "sentiment_version",
     "domains": "sentiment_version",
     "loco": "sentiment_version",
+    "emotion": "affect_version",  # the affect heads are not part of the model version
+    "effort": "affect_version",
 }
 
 Suite = Callable[..., "list[Figure] | SuiteOutput"]
@@ -197,12 +201,13 @@ def assemble(
         else:
             previous_model, previous = old.previous_model, dict(old.previous)
         same_model = old.model_version == model_version
+        carried: set[str] = set()
         for suite in dict.fromkeys(f.suite for f in old.figures) | dict.fromkeys(old.errors):
             recorded = old.inputs.get(suite)
             unchanged = recorded == inputs.get(suite) if recorded is not None else same_model
             if suite in ran or not unchanged:
                 continue
-            figures += [f for f in old.figures if f.suite == suite]
+            carried.add(suite)
             if suite in old.errors:
                 errors[suite] = old.errors[suite]
             if suite in old.seconds:
@@ -211,6 +216,7 @@ def assemble(
                 kept_inputs[suite] = recorded
             measured[suite] = old.measured.get(suite, old.created_at)
             runtimes[suite] = old.runtimes.get(suite, old.runtime)
+        figures = _merge([f for f in old.figures if f.suite in carried | ran], figures, ran)
     return EvalReport(
         model_version=model_version,
         model_dir=_short(model_dir),
@@ -226,6 +232,19 @@ def assemble(
         measured=measured,
         runtimes=runtimes,
     )
+
+
+def _merge(old: Sequence[Figure], new: Sequence[Figure], ran: set[str]) -> list[Figure]:
+    """The earlier report's figures with the suites run again replaced where they stood; new suites last."""
+    out: list[Figure] = []
+    placed: set[str] = set()
+    for f in old:
+        if f.suite not in ran:
+            out.append(f)
+        elif f.suite not in placed:
+            out += [g for g in new if g.suite == f.suite]
+            placed.add(f.suite)
+    return out + [g for g in new if g.suite not in placed]
 
 
 def _short(path: str) -> str:

@@ -120,6 +120,11 @@ class Analyzer:
                     "keyword",
                 ],
             )
+            # effort and emotion from the same embeddings: no encoder call of their own
+            affect = self.model.affect
+            segment_affect = (
+                affect.frame(segments, emb, seg_emb, mv) if affect is not None and n_segs else None
+            )
         with self.timer.stage("link", len(documents)):
             pain_points = link_pain_points(segment_predictions, segment_touchpoints, segments, tax, self.link)
             causes = document_causes(segment_predictions, segment_touchpoints, tax, self.link, self.causes)
@@ -134,6 +139,7 @@ class Analyzer:
             model_version=mv,
             encoder_outputs=encoder_outputs,
             document_causes=causes,
+            segment_affect=segment_affect,
         )
 
     def _embed(

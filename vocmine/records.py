@@ -103,6 +103,7 @@ class AnalysisBatch:
     model_version: str
     encoder_outputs: Any = None  # embeddings computed for this batch: encoder, text_hash, embedding
     document_causes: Any = None  # each complaint's primary touchpoint (``link.document_causes``)
+    segment_affect: Any = None  # effort and emotions per segment (when the model has affect heads)
 
     def __len__(self) -> int:
         return len(self.documents)

@@ -2627,6 +2627,93 @@ class _Customers:
         return who
 
 
+#: What a CES respondent says about the effort a return took, by how hard it was for them (``_Effort``). The
+#: wording is the generator's own, written apart from the effort prototypes the model scores clauses against
+#: (models/vocmine-default/affect/effort.yaml), so the CES correlation the effort suite reports is not circular.
+EFFORT_POOL: dict[str, dict[str, list[str]]] = {
+    "hard": {
+        "ru": [
+            "пришлось звонить три раза, чтобы оформить возврат",
+            "объяснял одно и то же пяти операторам подряд",
+            "чтобы вернуть деньги, дважды ездил в пункт выдачи",
+            "форма возврата трижды выдала ошибку, заполнял всё заново",
+            "неделю писал в поддержку, пока приняли заявку на возврат",
+            "для возврата пришлось распечатать и отсканировать кучу бумаг",
+            "на оформление возврата ушло полтора часа",
+            "меня гоняли от одного специалиста к другому",
+        ],
+        "en": [
+            "had to call three times to get the return started",
+            "had to explain it five times to different agents",
+            "went to the pickup point twice just to hand the item back",
+            "the return form threw an error three times and I filled it in again each time",
+            "it took a week of emails before they accepted the return",
+            "had to print, sign and scan a pile of paperwork for the return",
+            "spent an hour and a half sorting out the return",
+            "got passed from one department to another",
+        ],
+    },
+    "some": {
+        "ru": [
+            "пришлось немного подождать ответа, но в итоге разобрались",
+            "один раз уточняли номер заказа, в остальном нормально",
+            "возврат оформил со второй попытки",
+        ],
+        "en": [
+            "had to wait a bit for an answer, but it got sorted",
+            "they asked for the order number once more, otherwise fine",
+            "the return went through on the second try",
+        ],
+    },
+    "easy": {
+        "ru": [
+            "возврат оформил с первого раза за пару минут",
+            "всё сделал в приложении в два клика",
+            "ничего не пришлось объяснять, приняли сразу",
+            "заняло буквально пять минут",
+            "курьер сам забрал возврат, мне ничего делать не пришлось",
+            "с первого раза всё получилось",
+        ],
+        "en": [
+            "the return took two minutes",
+            "did it all in the app in a couple of taps",
+            "didn't have to explain anything, they accepted it straight away",
+            "worked first time, no hassle",
+            "the courier collected the return, I didn't have to do a thing",
+            "sorted in one go",
+        ],
+    },
+}
+
+
+class _Effort:
+    """Adds what CES respondents say about the effort, from their own CES answer with noise.
+
+    A respondent's felt effort is the CES answer (1 = very difficult ... 7 = very easy) plus Gaussian noise; 35%
+    say nothing about it. It draws from a random stream of its own (seeded from the generator's seed), so every
+    other record is byte-for-byte what it was before.
+    """
+
+    SILENT = 0.35  # share of CES answers with text that say nothing about the effort
+    NOISE = 1.2  # sd of the felt effort around the CES answer, in CES points
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(f"effort-{seed}")
+
+    def add(self, rec: _Rec) -> None:
+        ces, answer = rec.row.get("ces"), rec.row.get("answer")
+        if ces == "" or ces is None or not answer or self.rng.random() < self.SILENT:
+            return
+        felt = int(ces) + self.rng.gauss(0, self.NOISE)
+        level = "hard" if felt < 3.0 else "easy" if felt > 5.0 else "some"
+        lang = "en" if rec.lang == "en" else "ru"
+        text = self.rng.choice(EFFORT_POOL[level][lang])
+        sep = " " if answer[-1:] in ".!?…)" or not answer[-1:].isalnum() else ". "
+        rec.row["answer"] = f"{answer}{sep}{_upper_first(text)}."
+        pol = {"hard": "neg", "some": "neu", "easy": "pos"}[level]
+        rec.clauses.append(_Clause("returns_refunds", pol, lang, text))
+
+
 # --------------------------------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------------------------------
@@ -2672,6 +2759,7 @@ def generate_with_stats(out_dir: Path, scale: float = 1.0, seed: int = 7, truth:
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     customers = _Customers(seed, scale)
+    effort = _Effort(seed)
     stats = Stats()
     counters = {"review": 0, "chat": 0, "survey": 0}
     prefix = {"review": "R", "chat": "C", "survey": "S"}
@@ -2735,6 +2823,7 @@ def generate_with_stats(out_dir: Path, scale: float = 1.0, seed: int = 7, truth:
                         obj.update(outcome=rec.row["outcome"], turns=rec.row["turns"])
                         fc.write(json.dumps(obj, ensure_ascii=False) + "\n")
                     else:
+                        effort.add(rec)
                         r = rec.row
                         ws.writerow(
                             [doc_id, who, ts, r["survey"], r["nps"], r["csat"], r["ces"], r["answer"]]

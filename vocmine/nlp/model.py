@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from vocmine import settings
+from vocmine.nlp.affect import AFFECT, AffectHeads
 from vocmine.nlp.aspects import AspectPolarity
 from vocmine.nlp.encoder import Encoder, encoder_fingerprint, merged_encoder, resolve_encoder
 from vocmine.nlp.heads import DocumentHead, Head, SentimentHeads, load_head
@@ -88,6 +89,8 @@ class VocModel:
         self.aspects: AspectPolarity | None = None  # polarity toward a touchpoint (``aspects/``), if shipped
         # a document's label from its clauses; without one, the sentiment head reads the pooled embedding
         self.document = document
+        # effort and emotion per clause (``affect/``), if shipped: outside ``version`` (their own key)
+        self.affect: AffectHeads | None = None
 
     @classmethod
     def from_pretrained(
@@ -124,6 +127,7 @@ class VocModel:
             # it reads the base encoder's token states (AspectPolarity): an adapted model loads it when first asked
             base = config.load_encoder if config.adapter else enc
             model.aspects = AspectPolarity.from_pretrained(path / ASPECT_HEAD, base)
+        model.affect = AffectHeads.from_pretrained(path / AFFECT, enc)
         model.path = path
         return model
 
@@ -140,12 +144,14 @@ class VocModel:
             self.touchpoints.head.save_pretrained(path / TOUCHPOINT_HEAD)
         if self.aspects is not None:
             self.aspects.save_pretrained(path / ASPECT_HEAD)
+        if self.affect is not None and src is not None and Path(src).resolve() != path.resolve():
+            shutil.copytree(Path(src) / AFFECT, path / AFFECT, dirs_exist_ok=True)
 
     # Both keys are read for every analysed batch and never change after loading: computed once.
     @cached_property
     def version(self) -> str:
         """Lineage key of every prediction: model config + the touchpoint rules' parameters in effect + encoder
-        weights + head weights + taxonomy content."""
+        weights + head weights + taxonomy content. The affect heads are not in it (``AffectHeads.version``)."""
         h = hashlib.sha256(json.dumps(asdict(self.config), sort_keys=True).encode())
         # defaults in code count too: a release that changes them must not pass for the model already stored
         h.update(json.dumps(asdict(self.touchpoints.params), sort_keys=True).encode())
@@ -159,6 +165,12 @@ class VocModel:
             for t in self.touchpoints.head.tensors().values():
                 h.update(np.ascontiguousarray(t).tobytes())
         return f"{self.config.name}@{h.hexdigest()[:8]}+tax@{self.taxonomy.fingerprint}"
+
+    @property
+    def affect_version(self) -> str:
+        """The effort and emotion heads' own lineage key (``AffectHeads.version``; "" without them): not part of
+        ``version``, so adding or retraining them keeps the stored sentiment and touchpoints current."""
+        return self.affect.version if self.affect is not None else ""
 
     @cached_property
     def sentiment_version(self) -> str:

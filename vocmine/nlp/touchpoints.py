@@ -74,6 +74,19 @@ class TouchpointHit:
     keyword: str | None = None
 
 
+def embed_prototypes(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """Embeddings of prototype phrases (touchpoint examples, effort phrases), cached on disk by their text and the
+    encoder's weights (``.cache/prototypes``): a model loads without re-encoding an unchanged taxonomy."""
+    key = hashlib.sha256(("\x1e".join(texts) + encoder.fingerprint).encode()).hexdigest()
+    path = settings.CACHE_DIR / "prototypes" / f"{key[:20]}.npy"
+    if path.exists():
+        return np.load(path)
+    emb = encoder.encode(texts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, emb)
+    return emb
+
+
 @dataclass
 class TouchpointClassifier:
     taxonomy: Taxonomy
@@ -93,7 +106,7 @@ class TouchpointClassifier:
                 texts.append(desc)
                 owner.append(i)
         self.owner = np.asarray(owner)
-        self.prototypes = self._embed_prototypes(texts)
+        self.prototypes = embed_prototypes(self.encoder, texts)
         self.center = self._calibrate()
         self.keywords: list[list[tuple[str, tuple[str, ...]]]] = [
             [(kw, keyword_forms(kw, lang)) for lang, kws in tp.keywords.items() for kw in kws]
@@ -108,16 +121,6 @@ class TouchpointClassifier:
                     phrase = f" {' '.join(parts)} " if len(parts) > 1 else None
                     self._by_form.setdefault(parts[0], []).append((j, i, phrase))
         self.attach(self.head)
-
-    def _embed_prototypes(self, texts: list[str]) -> np.ndarray:
-        key = hashlib.sha256(("\x1e".join(texts) + self.encoder.fingerprint).encode()).hexdigest()
-        path = settings.CACHE_DIR / "prototypes" / f"{key[:20]}.npy"
-        if path.exists():
-            return np.load(path)
-        emb = self.encoder.encode(texts)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, emb)
-        return emb
 
     def _calibrate(self) -> float:
         """Similarity centre from the taxonomy alone (leave-one-out over its own prototypes).

@@ -15,6 +15,8 @@ import pandas as pd
 
 from vocmine.errors import InputError, UsageError
 from vocmine.report import queries as q
+from vocmine.report.affect import build_affect
+from vocmine.report.affect import section as affect_section
 from vocmine.report.journeys import Journeys, build_journeys
 from vocmine.report.journeys import section as journey_section
 from vocmine.report.queries import Filters, Period, Rules
@@ -300,6 +302,7 @@ def build_report(
         frames = {name: con.execute(sql).df() for name, sql in q.QUERIES.items() if name != "data_weeks"}
         explore = collect(con, taxonomy, lang)
         journeys = build_journeys(con, period, taxonomy, lang)
+        affect = build_affect(con, period, taxonomy, lang)
         known = tracking.stored_themes(con)
 
     head = frames["headline"].set_index("period")
@@ -380,7 +383,9 @@ def build_report(
         explore=explore,
         weeks_back=weeks,
         journeys=journeys,
-        sections=[sec for sec in [journey_section(journeys, lang)] if sec is not None],
+        sections=[
+            sec for sec in [journey_section(journeys, lang), affect_section(affect, lang)] if sec is not None
+        ],
     )
 
 

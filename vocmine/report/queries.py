@@ -550,10 +550,14 @@ cut.
 
 def render_markdown() -> str:
     example = Period(date(2026, 11, 2), filters=Filters(sources=("reviews", "surveys"))).set_statements()
-    from vocmine.report import journeys  # (journeys builds on this module)
+    from vocmine.report import affect, journeys  # (they build on this module)
 
-    parts = [INTRO.format(set_example=example, journey_rules=journeys.RULES), "## The queries\n"]
-    for name, sql in {**QUERIES, **journeys.QUERIES}.items():
+    rules = journeys.RULES + affect.RULES
+    parts = [INTRO.format(set_example=example, journey_rules=rules), "## The queries\n"]
+    for name, sql in {**QUERIES, **journeys.QUERIES, **affect.QUERIES}.items():
+        parts.append(f"### `{name}`\n\n```sql\n{sql}\n```\n")
+    parts.append("## Recipes\n\nQueries the report does not run, for an analyst's own questions.\n")
+    for name, sql in affect.RECIPES.items():
         parts.append(f"### `{name}`\n\n```sql\n{sql}\n```\n")
     parts.append(EXPLORE_INTRO)
     for name, sql in EXPLORE_QUERIES.items():

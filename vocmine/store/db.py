@@ -35,6 +35,7 @@ _PREDICTION_TABLES = (
     "document_predictions",
     "pain_points",
     "document_causes",
+    "segment_affect",
 )
 
 
@@ -647,8 +648,8 @@ class Store:
         A version is removed when it is not current for any document (``doc_model``) and, with
         ``keep_versions=N``, not among the N most recently registered ones (``model_versions.created_at``), or,
         with ``drop_versions``, when it is named there. Current versions are never touched. Rows go from
-        segment_predictions, segment_touchpoints, document_predictions, pain_points and document_causes in one
-        transaction;
+        segment_predictions, segment_touchpoints, document_predictions, pain_points, document_causes and
+        segment_affect in one transaction;
         the ``model_versions`` row stays (lineage of old runs). Result: ``{"removed": {version: {table: rows}},
         "kept_current": [...], "kept_recent": [...]}``.
         """

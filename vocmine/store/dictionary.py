@@ -66,7 +66,28 @@ COMMON: dict[str, str] = {
         "the source sets hash_customer_id; NULL without one. The same customer has the same value in every "
         "source, so it joins a customer's feedback across them."
     ),
+    "affect_version": (
+        "Affect heads that scored the row: 'affect@<hash of the effort prototypes, the emotion head weights and the "
+        "encoder>'; the model's own model_version does not include them."
+    ),
+    "effort_score": (
+        "Effort the clause expresses, -1 (easy: 'worked the first time') to 1 (hard: 'had to call three times'): "
+        "p(hard) - p(easy) from its similarity to the effort prototype phrases; near 0 when it says nothing about "
+        "effort. NULL when the model has no effort prototypes."
+    ),
+    "effort": "Effort label from effort_score: hard (>= 0.2), easy (<= -0.2), else neutral.",
+    "emotions": (
+        "Emotions over their threshold (joy, sadness, surprise, fear, anger; several or none), from the emotion "
+        "head trained on CEDR (Russian; English by cross-lingual transfer)."
+    ),
+    "p_joy": "Probability of joy (emotion head, one-vs-rest).",
+    "p_sadness": "Probability of sadness (emotion head, one-vs-rest).",
+    "p_surprise": "Probability of surprise (emotion head, one-vs-rest).",
+    "p_fear": "Probability of fear (emotion head, one-vs-rest).",
+    "p_anger": "Probability of anger (emotion head, one-vs-rest).",
 }
+
+_AFFECT = ("effort_score", "effort", "emotions", "p_joy", "p_sadness", "p_surprise", "p_fear", "p_anger")
 
 
 def _cols(*names: str, **specific: str) -> dict[str, str]:
@@ -159,6 +180,32 @@ RELATIONS: dict[str, Relation] = {
             "model_version",
             touchpoint_score="Touchpoint confidence 0-1 (similarity to the taxonomy examples, plus a keyword bonus).",
             text="Segment text.",
+        ),
+    ),
+    "v_segment_affect": Relation(
+        "view",
+        "One row per segment with its effort and emotions, beside its text, touchpoints and sentiment (e.g. angry "
+        f"complaints about delivery: docs/report.md). {_CURRENT}",
+        "segment_affect + doc_model + v_segments + segment_touchpoints.",
+        _cols(
+            "doc_id",
+            "seg_idx",
+            "lang",
+            "source",
+            "kind",
+            "created_at",
+            "week",
+            "channel",
+            "product",
+            "sentiment",
+            "sentiment_score",
+            "p_negative",
+            *_AFFECT,
+            "model_version",
+            "affect_version",
+            text="Segment text (PII-masked).",
+            touchpoint="The segment's most confident touchpoint; NULL when it mentions none.",
+            touchpoints="Every touchpoint the segment mentions, most confident first (empty list: none).",
         ),
     ),
     "v_pain_points": Relation(
@@ -568,6 +615,13 @@ RELATIONS: dict[str, Relation] = {
             "doc_id", "model_version", "sentiment", "score", "p_negative", "p_neutral", "p_positive", "run_id"
         ),
     ),
+    "segment_affect": Relation(
+        "table",
+        "Effort and emotions of each segment, per model version (written with its other predictions).",
+        "nlp affect heads (vocmine/nlp/affect.py) on the segment embeddings of the run -> Store.write_batch / "
+        "write_reanalysis.",
+        _cols("doc_id", "seg_idx", "model_version", "affect_version", *_AFFECT, "run_id"),
+    ),
     "pain_points": Relation(
         "table",
         "Each negative segment linked to the touchpoint(s) that caused it, per model version.",
@@ -739,7 +793,8 @@ SELECT table_name, comment FROM duckdb_tables() UNION ALL SELECT view_name, comm
 
 ## Current predictions and lineage
 
-Every prediction table (`segment_predictions`, `segment_touchpoints`, `document_predictions`, `pain_points`) is
+Every prediction table (`segment_predictions`, `segment_touchpoints`, `document_predictions`, `pain_points`,
+`segment_affect`) is
 keyed by `model_version`, so predictions of a new model or taxonomy are stored *beside* the old ones. The table
 `doc_model` says which version is **current** for each document; every `v_*` view joins through it and so shows
 exactly one version per document. The nightly flow sets `doc_model` in the same transaction as a batch's

@@ -140,6 +140,20 @@ def _v9_to_v10(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v10_to_v11(con: duckdb.DuckDBPyConnection) -> None:
+    """Effort and emotion per segment (``segment_affect``), with the affect heads' own version beside the
+    model's. ``vocmine reprocess`` re-analyses the stored documents that lack them (no encoder pass)."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS segment_affect (
+            doc_id VARCHAR NOT NULL, seg_idx INTEGER NOT NULL, model_version VARCHAR NOT NULL,
+            affect_version VARCHAR NOT NULL, effort_score REAL,
+            effort VARCHAR CHECK (effort IN ('easy', 'neutral', 'hard')),
+            p_joy REAL, p_sadness REAL, p_surprise REAL, p_fear REAL, p_anger REAL,
+            emotions VARCHAR[] NOT NULL, run_id VARCHAR NOT NULL,
+            PRIMARY KEY (doc_id, seg_idx, model_version))"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_to_v2,
     _v2_to_v3,
@@ -150,6 +164,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v7_to_v8,
     _v8_to_v9,
     _v9_to_v10,
+    _v10_to_v11,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration step"
 

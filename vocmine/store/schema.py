@@ -5,7 +5,7 @@ The column meanings live in ``dictionary.py``; a new table or column needs an en
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 TABLES = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -125,6 +125,22 @@ CREATE TABLE IF NOT EXISTS document_predictions (
     p_positive REAL NOT NULL,
     run_id VARCHAR NOT NULL,
     PRIMARY KEY (doc_id, model_version)
+);
+CREATE TABLE IF NOT EXISTS segment_affect (
+    doc_id VARCHAR NOT NULL,
+    seg_idx INTEGER NOT NULL,
+    model_version VARCHAR NOT NULL,
+    affect_version VARCHAR NOT NULL,
+    effort_score REAL,
+    effort VARCHAR CHECK (effort IN ('easy', 'neutral', 'hard')),
+    p_joy REAL,
+    p_sadness REAL,
+    p_surprise REAL,
+    p_fear REAL,
+    p_anger REAL,
+    emotions VARCHAR[] NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (doc_id, seg_idx, model_version)
 );
 CREATE TABLE IF NOT EXISTS pain_points (
     doc_id VARCHAR NOT NULL,
@@ -306,6 +322,21 @@ CREATE OR REPLACE VIEW v_segment_touchpoints AS
     FROM segment_touchpoints t
     JOIN doc_model m ON m.doc_id = t.doc_id AND m.model_version = t.model_version
     JOIN v_segments s ON s.doc_id = t.doc_id AND s.seg_idx = t.seg_idx;
+
+CREATE OR REPLACE VIEW v_segment_affect AS
+    SELECT s.doc_id, s.seg_idx, s.text, s.lang, s.source, s.kind, s.created_at, s.week, s.channel, s.product,
+           t.touchpoints[1] AS touchpoint, coalesce(t.touchpoints, []) AS touchpoints,
+           s.sentiment, s.sentiment_score, s.p_negative,
+           a.effort, a.effort_score, a.emotions, a.p_joy, a.p_sadness, a.p_surprise, a.p_fear, a.p_anger,
+           a.model_version, a.affect_version
+    FROM segment_affect a
+    JOIN doc_model m ON m.doc_id = a.doc_id AND m.model_version = a.model_version
+    JOIN v_segments s ON s.doc_id = a.doc_id AND s.seg_idx = a.seg_idx
+    LEFT JOIN (
+        SELECT doc_id, seg_idx, model_version, list(touchpoint ORDER BY score DESC, touchpoint) AS touchpoints
+        FROM segment_touchpoints
+        GROUP BY ALL
+    ) t ON t.doc_id = a.doc_id AND t.seg_idx = a.seg_idx AND t.model_version = a.model_version;
 
 CREATE OR REPLACE VIEW v_pain_points AS
     SELECT pp.doc_id, pp.seg_idx, pp.touchpoint, pp.stage, pp.severity, pp.evidence,

@@ -721,8 +721,17 @@ embeddings of the same training data.
 |---|---:|---:|---:|
 {dev}
 
-All figures (touchpoints and aspect polarity too), beside the previous model: [`models/EVAL.md`](../EVAL.md),
-written by `vocmine evaluate`.
+## Affect heads (`affect/`)
+
+Effort and emotion per clause, on the same segment embeddings (no encoder call of their own), with their own
+lineage key (`segment_affect.affect_version`; they do not change this model's version): the effort prototype
+phrases `affect/effort.yaml` (written for vocmine; no labelled effort corpus exists, validated against CES
+answers) and the emotion head `affect/emotion/`, trained by `vocmine train-emotion` on **CEDR** (Russian emotion
+sentences, `../shared/data/cedr`, **Apache-2.0**; English by cross-lingual transfer). Their card, with the
+figures: [`affect/README.md`](affect/README.md).
+
+All figures (touchpoints and aspect polarity, emotion and effort too), beside the previous model:
+[`models/EVAL.md`](../EVAL.md), written by `vocmine evaluate`.
 
 Reproduce: `vocmine train` (or `python flows/train.py`; writes this card, `training.json` and the head), then
 `vocmine evaluate`.
