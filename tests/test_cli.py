@@ -33,6 +33,8 @@ def test_classify_scores_a_csv(tmp_path):
     assert len(segs) == 2 and segs[0]["sentiment"] == "positive" and segs[1]["sentiment"] == "negative"
     pains = json.loads(df["pain_points"][0])
     assert {p["touchpoint"] for p in pains} & {"website_app", "payment"}
+    assert df["primary_touchpoint"][0] in {p["touchpoint"] for p in pains}
+    assert list(df["primary_touchpoint"][1:]) == ["", ""]  # no complaint, no cause
     assert "delivery" in df["touchpoints"][1]
 
 

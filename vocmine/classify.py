@@ -15,7 +15,15 @@ from vocmine.pipeline import Analyzer
 from vocmine.records import Document
 
 SPAN = {"start_char": "start", "end_char": "end"}  # the output's names for character offsets
-OUTPUT_COLUMNS = ["language", "sentiment", "sentiment_score", "touchpoints", "pain_points", "segments"]
+OUTPUT_COLUMNS = [
+    "language",
+    "sentiment",
+    "sentiment_score",
+    "touchpoints",
+    "primary_touchpoint",
+    "pain_points",
+    "segments",
+]
 
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
@@ -108,6 +116,8 @@ def classify_frame(
         cols = ["doc_id", "touchpoint", "stage", "evidence", "start", "end", "severity"]
         for doc_id, items in _by_doc(b.pain_points.rename(columns=SPAN)[cols].to_dict("records")).items():
             out["pain_points"][pos[doc_id]] = json.dumps(items, ensure_ascii=False)
+        for r in b.document_causes[["doc_id", "touchpoint"]].to_dict("records"):
+            out["primary_touchpoint"][pos[r["doc_id"]]] = r["touchpoint"]
         if bar is not None:
             bar.update(len(chunk))
     if bar is not None:
@@ -116,6 +126,7 @@ def classify_frame(
     for c in OUTPUT_COLUMNS:
         res[c] = out[c]
     res["touchpoints"] = res["touchpoints"].fillna("")
+    res["primary_touchpoint"] = res["primary_touchpoint"].fillna("")
     res["pain_points"] = res["pain_points"].fillna("[]")
     res["segments"] = res["segments"].fillna("[]")
     return res
