@@ -15,10 +15,12 @@ from vocmine import settings
 from vocmine.nlp.aspects import AspectPolarity
 from vocmine.nlp.encoder import Encoder, encoder_fingerprint, merged_encoder, resolve_encoder
 from vocmine.nlp.heads import DocumentHead, Head, SentimentHeads, load_head
+from vocmine.nlp.matcher import Matcher
 from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead, TouchpointParams
 from vocmine.taxonomy import Taxonomy
 
 CONFIG = "vocmine.json"
+MATCHER = "matcher"  # subfolder: the taxonomy-conditioned touchpoint matcher, if shipped
 TOUCHPOINT_HEAD = "touchpoints"  # subfolder of a model folder: trained touchpoint head, if any
 ASPECT_HEAD = "aspects"  # subfolder: polarity-toward-a-touchpoint head, if any
 ADAPTER = "encoder-adapter"  # subfolder: LoRA adapter of the base encoder written by `vocmine train`, if any
@@ -118,6 +120,8 @@ class VocModel:
         doc = path / DOCUMENT_HEAD
         document = DocumentHead.from_pretrained(doc) if (doc / "head.json").exists() else None
         model = cls(config, enc, load_head(path / "sentiment"), tax, document)
+        if (path / MATCHER / "matcher.json").exists():  # trained by `vocmine train-matcher`
+            model.touchpoints.matcher = Matcher.from_pretrained(path / MATCHER)
         if (path / TOUCHPOINT_HEAD / "head.json").exists():  # trained by `vocmine train-touchpoints`
             model.touchpoints.attach(TouchpointHead.from_pretrained(path / TOUCHPOINT_HEAD))
         if (path / ASPECT_HEAD / "head.json").exists():
@@ -138,6 +142,8 @@ class VocModel:
             self.document.save_pretrained(path / DOCUMENT_HEAD)
         if self.touchpoints.head is not None:
             self.touchpoints.head.save_pretrained(path / TOUCHPOINT_HEAD)
+        if self.touchpoints.matcher is not None:
+            self.touchpoints.matcher.save_pretrained(path / MATCHER)
         if self.aspects is not None:
             self.aspects.save_pretrained(path / ASPECT_HEAD)
 
@@ -155,6 +161,10 @@ class VocModel:
         if self.document is not None:
             for t in self.document.tensors().values():
                 h.update(np.ascontiguousarray(t).tobytes())
+        if self.touchpoints.matcher is not None:  # so does the matcher
+            for t in self.touchpoints.matcher.tensors().values():
+                h.update(np.ascontiguousarray(t).tobytes())
+            h.update(f"{self.touchpoints.matcher.threshold}/{self.touchpoints.matcher.max_labels}".encode())
         if self.touchpoints.head is not None:  # a trained touchpoint head changes the labels
             for t in self.touchpoints.head.tensors().values():
                 h.update(np.ascontiguousarray(t).tobytes())

@@ -15,12 +15,14 @@ import hashlib
 import json
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from vocmine import settings
 from vocmine.nlp.encoder import Encoder
+from vocmine.nlp.matcher import Matcher, max_by_owner, pair_features
 from vocmine.taxonomy import Taxonomy
 from vocmine.text import lemma
 
@@ -79,20 +81,26 @@ class TouchpointClassifier:
     encoder: Encoder
     params: TouchpointParams = field(default_factory=TouchpointParams)
     head: TouchpointHead | None = None  # trained head (``vocmine train-touchpoints``); None: zero-shot
+    # taxonomy-conditioned matcher (``vocmine train-matcher``): used where there is no trained head
+    matcher: Matcher | None = None
 
     def __post_init__(self) -> None:
         self.ids = [t.id for t in self.taxonomy.touchpoints]
-        texts, owner = [], []
+        texts, owner, kind = [], [], []
         for i, tp in enumerate(self.taxonomy.touchpoints):
             for lang_examples in tp.examples.values():
                 for ex in lang_examples:
                     texts.append(ex)
                     owner.append(i)
+                    kind.append(0)
             for desc in tp.description.values():
                 texts.append(desc)
                 owner.append(i)
+                kind.append(1)
         self.owner = np.asarray(owner)
+        self.is_example = np.asarray(kind) == 0
         self.prototypes = self._embed_prototypes(texts)
+        self._names = self._embed_names()
         self.center = self._calibrate()
         self.keywords: list[list[tuple[str, tuple[str, ...]]]] = [
             [(kw, keyword_forms(kw, lang)) for lang, kws in tp.keywords.items() for kw in kws]
@@ -142,6 +150,39 @@ class TouchpointClassifier:
         """The touchpoint in the encoder space: L2-normalised mean of its example and description embeddings."""
         v = self.prototypes[self.owner == self.ids.index(touchpoint_id)].mean(axis=0)
         return (v / np.linalg.norm(v)).astype(np.float32)
+
+    def _embed_names(self) -> tuple[np.ndarray, np.ndarray]:
+        """The touchpoints' names (every language) embedded, and their owners: the matcher reads them. Embedded
+        with the other prototypes, so a classifier built for a taxonomy makes all its encoder calls up front."""
+        texts, owner = [], []
+        for i, tp in enumerate(self.taxonomy.touchpoints):
+            for name in tp.name.values():
+                texts.append(name)
+                owner.append(i)
+        return self._embed_prototypes(texts), np.asarray(owner)
+
+    @cached_property
+    def centroids(self) -> np.ndarray:
+        """[n_touchpoints, dim]: every ``centroid`` in taxonomy order."""
+        return np.stack([self.centroid(t) for t in self.ids])
+
+    def pair_features(self, emb: np.ndarray, kws: list[list[str | None]]) -> np.ndarray:
+        """The matcher's input [n, n_touchpoints, F] (``matcher.pair_features``): prototypes only, no encoder call
+        beyond the taxonomy's own names (embedded once and cached)."""
+        n, t = emb.shape[0], len(self.ids)
+        sims = emb @ self.prototypes.T
+        names, name_owner = self._names
+        kw = np.array([[k is not None for k in row] for row in kws], dtype=np.float32).reshape(n, t)
+        return pair_features(
+            self.similarities(emb),
+            sims[:, self.is_example],
+            self.owner[self.is_example],
+            emb @ self.centroids.T,
+            max_by_owner(sims[:, ~self.is_example], self.owner[~self.is_example], t),
+            max_by_owner(emb @ names.T, name_owner, t),
+            kw,
+            self.center,
+        )
 
     def similarities(self, emb: np.ndarray) -> np.ndarray:
         """[n, n_touchpoints]: mean of the top-k example cosines per touchpoint."""
@@ -195,6 +236,15 @@ class TouchpointClassifier:
         p = self.params
         sims = self.similarities(emb)
         kws = self.keyword_hits(lemmas)
+        if self.head is None and self.matcher is not None:
+            scores = self.matcher.scores(self.pair_features(emb, kws), emb, self.centroids)
+            return [
+                [
+                    TouchpointHit(self.ids[j], round(float(scores[i, j]), 4), float(sims[i, j]), kws[i][j])
+                    for j in row
+                ]
+                for i, row in enumerate(self.matcher.labels(scores))
+            ]
         if self.head is not None:
             scores = self.head.scores(self.features(sims, kws, emb))
             return [
