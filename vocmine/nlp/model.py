@@ -79,13 +79,14 @@ class VocModel:
         sentiment: Head,
         taxonomy: Taxonomy,
         document: DocumentHead | None = None,
+        matcher: Matcher | None = None,
     ):
         self.config = config
         self.encoder = encoder
         self.sentiment = sentiment
         self.taxonomy = taxonomy
         self.touchpoints = TouchpointClassifier(
-            taxonomy, encoder, TouchpointParams(**(config.touchpoints or {}))
+            taxonomy, encoder, TouchpointParams(**(config.touchpoints or {})), matcher=matcher
         )
         self.aspects: AspectPolarity | None = None  # polarity toward a touchpoint (``aspects/``), if shipped
         # a document's label from its clauses; without one, the sentiment head reads the pooled embedding
@@ -119,9 +120,11 @@ class VocModel:
         )
         doc = path / DOCUMENT_HEAD
         document = DocumentHead.from_pretrained(doc) if (doc / "head.json").exists() else None
-        model = cls(config, enc, load_head(path / "sentiment"), tax, document)
-        if (path / MATCHER / "matcher.json").exists():  # trained by `vocmine train-matcher`
-            model.touchpoints.matcher = Matcher.from_pretrained(path / MATCHER)
+        # the taxonomy-conditioned matcher (`vocmine train-matcher`); without one, touchpoints are zero-shot
+        matcher = (
+            Matcher.from_pretrained(path / MATCHER) if (path / MATCHER / "matcher.json").exists() else None
+        )
+        model = cls(config, enc, load_head(path / "sentiment"), tax, document, matcher)
         if (path / TOUCHPOINT_HEAD / "head.json").exists():  # trained by `vocmine train-touchpoints`
             model.touchpoints.attach(TouchpointHead.from_pretrained(path / TOUCHPOINT_HEAD))
         if (path / ASPECT_HEAD / "head.json").exists():

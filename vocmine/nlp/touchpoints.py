@@ -215,12 +215,32 @@ class TouchpointClassifier:
         return out
 
     def features(self, sims: np.ndarray, kws: list[list[str | None]], emb: np.ndarray) -> np.ndarray:
-        """Input of a trained head: embedding ⊕ zero-shot similarity logits ⊕ keyword indicators."""
+        """Input of a trained head: embedding ⊕ zero-shot similarity logits ⊕ keyword indicators (⊕ the matcher's
+        logits, where there is a matcher: a few labels then only have to correct it)."""
         kw = np.array([[k is not None for k in row] for row in kws], dtype=np.float32).reshape(len(emb), -1)
-        return np.hstack([emb, self.params.slope * (sims - self.center), kw]).astype(np.float32)
+        parts = [emb, self.params.slope * (sims - self.center), kw]
+        if self.matcher is not None:
+            p = np.clip(
+                self.matcher.scores(self.pair_features(emb, kws), emb, self.centroids), 1e-6, 1 - 1e-6
+            )
+            parts.append(np.log(p / (1 - p)))
+        return np.hstack(parts).astype(np.float32)
 
     def attach(self, head: TouchpointHead | None) -> bool:
-        """Use a trained head when it was trained for this taxonomy; otherwise warn and stay zero-shot."""
+        """Use a trained head when it was trained for this taxonomy (and read the matcher's logits if, and only
+        if, this classifier has a matcher); otherwise warn and stay with the matcher or zero-shot."""
+        if head is not None and head.with_matcher != (self.matcher is not None):
+            warnings.warn(
+                "trained touchpoint head ignored: it was trained "
+                + (
+                    "on the matcher's scores, and this model has no matcher"
+                    if head.with_matcher
+                    else "without a matcher"
+                )
+                + ". Re-run `vocmine train-touchpoints` with this model.",
+                stacklevel=2,
+            )
+            head = None
         if head is not None and head.taxonomy_fingerprint != self.taxonomy.fingerprint:
             warnings.warn(
                 f"trained touchpoint head ignored: it was trained for taxonomy {head.taxonomy_fingerprint} "
@@ -296,6 +316,7 @@ class TouchpointHead:
     taxonomy_fingerprint: str
     max_labels: int = 3
     report: dict = field(default_factory=dict)  # training figures, kept beside the weights
+    with_matcher: bool = False  # its input ends with the matcher's logits (TouchpointClassifier.features)
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         h = np.maximum(((features - self.mean) / self.scale) @ self.w1 + self.b1, 0.0)
@@ -324,6 +345,7 @@ class TouchpointHead:
             "touchpoints": self.touchpoints,
             "taxonomy_fingerprint": self.taxonomy_fingerprint,
             "max_labels": self.max_labels,
+            "with_matcher": self.with_matcher,
             "report": self.report,
         }
         (path / "head.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
@@ -340,4 +362,5 @@ class TouchpointHead:
             taxonomy_fingerprint=meta["taxonomy_fingerprint"],
             max_labels=int(meta.get("max_labels", 3)),
             report=meta.get("report", {}),
+            with_matcher=bool(meta.get("with_matcher", False)),
         )

@@ -139,6 +139,7 @@ def fit_head(
         list(ids),
         classifier.taxonomy.fingerprint,
         cfg.max_labels,
+        with_matcher=classifier.matcher is not None,
     )
     head.report = {
         "config": asdict(cfg),
