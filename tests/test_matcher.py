@@ -105,6 +105,21 @@ def test_matcher_names_the_fitting_touchpoint_and_abstains_otherwise(tiny):
     hits = tiny.predict(tiny.encoder.encode(texts), [t.split() for t in texts])
     assert [h.touchpoint for h in hits[0]] == ["payment"]
     assert hits[1] == []  # nothing fits: no touchpoint
+    # gated (the shipped mode): the zero-shot rule names the touchpoint; ungated, the matcher's best pair does
+    tiny.matcher = _logistic()
+    tiny.matcher.gate_only = False
+    named = tiny.predict(tiny.encoder.encode(texts), [t.split() for t in texts])
+    assert [h.touchpoint for h in named[0]] == ["payment"] and named[1] == []
+    assert named[0][0].score == pytest.approx(
+        float(
+            tiny.matcher.scores(
+                tiny.pair_features(tiny.encoder.encode(texts[:1]), tiny.keyword_hits([texts[0].split()])),
+                None,
+                None,
+            )[0].max()
+        ),
+        abs=1e-4,
+    )
     # a trained per-taxonomy head, where there is one, wins over the matcher (tested with the real head in
     # test_touchpoint_training); a classifier without a matcher stays zero-shot
     tiny.matcher = None

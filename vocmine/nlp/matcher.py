@@ -113,6 +113,9 @@ class Matcher:
     max_labels: int = 2
     features: tuple[str, ...] = FEATURES
     product: bool = False  # input also holds the clause ⊙ centroid elementwise product (after the features)
+    # True: the matcher only decides whether a clause names a touchpoint, the zero-shot rule names which one
+    # (bench/README.md: the matcher's own choice put payment above the planted pricing pain point)
+    gate_only: bool = True
     report: dict = field(default_factory=dict)  # training figures, kept beside the weights
 
     def scores(
@@ -133,7 +136,7 @@ class Matcher:
 
     def labels(self, p: np.ndarray) -> list[list[int]]:
         """Per clause, the touchpoints (column indices, best first) at or above the threshold; none: abstain."""
-        order = np.argsort(-p, axis=1)[:, : self.max_labels]
+        order = np.argsort(-p, axis=1)[:, : self.max_labels]  # (a gate_only matcher's caller reads p's max)
         return [[int(j) for j in row if p[i, j] >= self.threshold] for i, row in enumerate(order)]
 
     def tensors(self) -> dict[str, np.ndarray]:
@@ -156,6 +159,7 @@ class Matcher:
             "max_labels": self.max_labels,
             "features": list(self.features),
             "product": self.product,
+            "gate_only": self.gate_only,
             "report": self.report,
         }
         (path / "matcher.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
@@ -179,5 +183,6 @@ class Matcher:
             float(meta["threshold"]),
             int(meta["max_labels"]),
             product=bool(meta.get("product", False)),
+            gate_only=bool(meta.get("gate_only", True)),
             report=meta.get("report", {}),
         )

@@ -167,7 +167,8 @@ class VocModel:
         if self.touchpoints.matcher is not None:  # so does the matcher
             for t in self.touchpoints.matcher.tensors().values():
                 h.update(np.ascontiguousarray(t).tobytes())
-            h.update(f"{self.touchpoints.matcher.threshold}/{self.touchpoints.matcher.max_labels}".encode())
+            m = self.touchpoints.matcher
+            h.update(f"{m.threshold}/{m.max_labels}/{m.gate_only}".encode())
         if self.touchpoints.head is not None:  # a trained touchpoint head changes the labels
             for t in self.touchpoints.head.tensors().values():
                 h.update(np.ascontiguousarray(t).tobytes())

@@ -256,15 +256,21 @@ class TouchpointClassifier:
         p = self.params
         sims = self.similarities(emb)
         kws = self.keyword_hits(lemmas)
+        gate = None
         if self.head is None and self.matcher is not None:
             scores = self.matcher.scores(self.pair_features(emb, kws), emb, self.centroids)
-            return [
-                [
-                    TouchpointHit(self.ids[j], round(float(scores[i, j]), 4), float(sims[i, j]), kws[i][j])
-                    for j in row
+            if not self.matcher.gate_only:
+                return [
+                    [
+                        TouchpointHit(
+                            self.ids[j], round(float(scores[i, j]), 4), float(sims[i, j]), kws[i][j]
+                        )
+                        for j in row
+                    ]
+                    for i, row in enumerate(self.matcher.labels(scores))
                 ]
-                for i, row in enumerate(self.matcher.labels(scores))
-            ]
+            # the matcher says whether a clause names any touchpoint; the zero-shot rule below names which
+            gate = scores.max(axis=1) >= self.matcher.threshold
         if self.head is not None:
             scores = self.head.scores(self.features(sims, kws, emb))
             return [
@@ -283,6 +289,9 @@ class TouchpointClassifier:
         results: list[list[TouchpointHit]] = []
         for i in range(emb.shape[0]):
             hits = []
+            if gate is not None and not gate[i]:
+                results.append(hits)
+                continue
             best_sim = float(sims[i].max())
             for j in np.argsort(-sims[i]):
                 kw = kws[i][j]
