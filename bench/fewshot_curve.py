@@ -1,7 +1,7 @@
 """Few-shot curve (issue #25 part 4): `train-touchpoints`' head with k labelled texts per touchpoint, on two label
 sets the matcher did not train on, with and without the matcher's logits among its inputs.
 
-    .venv/bin/python bench/fewshot_curve.py            # prints one JSON line per (set, k)
+    .venv/bin/python bench/fewshot_curve.py [K ...]    # prints one JSON line per (set, k); default 0 8 16 32 all
 
 For each left-out set the matcher is trained on the other sets (as in the leave-one-set-out figures); k texts
 per touchpoint are drawn from the set's training split (fixed seed; texts with no touchpoint in the same share as
@@ -44,6 +44,7 @@ def k_shot(labels: list[list[str]], ids: list[str], k: int | None, seed: int = 1
 
 
 def main() -> None:
+    ks = [None if a == "all" else int(a) for a in sys.argv[1:]] or [0, 8, 16, 32, None]
     root = settings.SHARED_DATA_DIR
     model = VocModel.from_pretrained()
     train_sets, _ = M.load_pairs(model, root)
@@ -63,7 +64,7 @@ def main() -> None:
         te_emb = cached_encode(model.encoder, te.texts, "touchpoints", progress=False)
         tr_lem = [text_lemmas(t, tr.lang) for t in tr.texts]
         te_lem = [text_lemmas(t, te.lang) for t in te.texts]
-        for k in (0, 8, 16, 32, None):
+        for k in ks:
             row = {"set": key, "k": "all" if k is None else k}
             for name, m in (("matcher", matcher), ("no matcher", None)):
                 clf = TouchpointClassifier(tax, model.encoder, matcher=m)
