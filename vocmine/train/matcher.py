@@ -287,7 +287,12 @@ def model_card(m: Matcher) -> str:
         "",
         f"Scores (clause, touchpoint) pairs of any taxonomy from {len(r['features'])} features of the frozen "
         f"encoder's embeddings (vocmine/nlp/matcher.py); {design}; abstains below {m.threshold} "
-        f"(chosen on out-of-fold scores of the training sets); at most {m.max_labels} touchpoints per clause.",
+        f"(chosen on out-of-fold scores of the training sets); at most {m.max_labels} touchpoints per clause."
+        + (
+            " Shipped as a gate: it decides whether a clause names any touchpoint, the zero-shot rule names which."
+            if m.gate_only
+            else ""
+        ),
         "",
         "Trained on: " + "; ".join(r["trained_on"]) + " (at most 500 texts each; every evaluation text below "
         "left out). Taxonomies: models/eval-taxonomies/.",
