@@ -6,7 +6,7 @@ Ways of choosing a document's one cause from its negative clauses' touchpoints a
     vocmine run --db /tmp/s.duckdb && python bench/primary_touchpoint.py sample /tmp/s.duckdb
 
 ``corpora``: each text goes through the real text stage (segmenter) and the model's sentiment and zero-shot
-touchpoint heads on the eval taxonomy (``models/eval-taxonomies/{banking77,bitext,cfpb}.yaml``), clause
+touchpoint heads on the eval taxonomy (``models/eval-taxonomies/{banking77,bitext,cfpb_products}.yaml``), clause
 embeddings cached (``.cache/emb``); scored twice: "as a run" (only the clauses the model calls negative vote,
 with their p(negative)) and "every clause" (each clause votes with weight 1: the aggregation alone, on every
 document). ``sample``: a run's stored clause predictions against the sample generator's truth (the negative
@@ -63,7 +63,7 @@ def corpora_sets(root: Path) -> list[tuple[str, str, list[str], list[str]]]:
     return [
         ("Banking77 test", "banking77", b77["text"].tolist(), [_label_id(x) for x in b77["label"]]),
         ("Bitext (2,000)", "bitext", bt.texts, [x[0] for x in bt.labels]),
-        ("CFPB products test", "cfpb", cfpb["text"].tolist(), cfpb["label"].tolist()),
+        ("CFPB products test", "cfpb_products", cfpb["text"].tolist(), cfpb["label"].tolist()),
     ]
 
 

@@ -173,9 +173,23 @@ def test_trained_head_round_trip_and_version(trained, loaded, model, tmp_path):
     again = TouchpointHead.from_pretrained(tmp_path / "again" / "touchpoints")
     for k, v in head.tensors().items():
         np.testing.assert_array_equal(v, again.tensors()[k])
-    rebuilt = VocModel(loaded.config, loaded.encoder, loaded.sentiment, loaded.taxonomy, loaded.document)
+    rebuilt = VocModel(
+        loaded.config,
+        loaded.encoder,
+        loaded.sentiment,
+        loaded.taxonomy,
+        loaded.document,
+        loaded.touchpoints.matcher,
+    )
     assert rebuilt.version == model.version  # same parts without the head: the default model's key
-    with_head = VocModel(loaded.config, loaded.encoder, loaded.sentiment, loaded.taxonomy, loaded.document)
+    with_head = VocModel(
+        loaded.config,
+        loaded.encoder,
+        loaded.sentiment,
+        loaded.taxonomy,
+        loaded.document,
+        loaded.touchpoints.matcher,
+    )
     with_head.touchpoints.attach(again)  # before the version is first read: it is computed once
     assert with_head.version == loaded.version != model.version
     assert loaded.version.split("+tax@")[1] == model.version.split("+tax@")[1]
@@ -205,7 +219,7 @@ def test_head_for_another_taxonomy_is_ignored_with_a_warning(trained):
     with pytest.warns(UserWarning, match="trained touchpoint head ignored"):
         m = VocModel.from_pretrained(trained, taxonomy=other)
     assert m.touchpoints.head is None
-    zero_shot = VocModel(m.config, m.encoder, m.sentiment, other, m.document)
+    zero_shot = VocModel(m.config, m.encoder, m.sentiment, other, m.document, m.touchpoints.matcher)
     assert m.version == zero_shot.version  # an ignored head does not change the lineage key
 
 
@@ -220,8 +234,9 @@ def test_zero_shot_calibration_from_the_taxonomy(model):
 
 
 def test_a_second_label_needs_its_own_keyword(model):
-    """Similarity names the nearest touchpoint only; a keyword adds another, and a margin lets near ones in."""
-    clf = model.touchpoints
+    """Zero-shot (no matcher): similarity names the nearest touchpoint only; a keyword adds another, and a margin
+    lets near ones in."""
+    clf = TouchpointClassifier(model.taxonomy, model.encoder, model.touchpoints.params)
     texts = ["Курьер сам забрал возврат", "Поиск на сайте работает ужасно", "Chose courier delivery"]
     emb = model.encoder.encode(texts)
     lemmas = [
@@ -238,7 +253,14 @@ def test_a_second_label_needs_its_own_keyword(model):
     loose = TouchpointClassifier(clf.taxonomy, model.encoder, TouchpointParams(relative_margin=1.0))
     assert sum(map(len, loose.predict(emb, lemmas))) > sum(map(len, hits))
     # the rule's parameters in effect are part of the lineage key, defaults in code included
-    vm = VocModel(model.config, model.encoder, model.sentiment, model.taxonomy, model.document)
+    vm = VocModel(
+        model.config,
+        model.encoder,
+        model.sentiment,
+        model.taxonomy,
+        model.document,
+        model.touchpoints.matcher,
+    )
     vm.touchpoints.params = loose.params  # as a release with another default would have it
     assert vm.version != model.version
 

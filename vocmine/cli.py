@@ -280,6 +280,26 @@ def train_touchpoints(
     )
 
 
+@app.command("train-matcher")
+def train_matcher(
+    model: ModelOpt = settings.DEFAULT_MODEL_DIR,
+    data: Annotated[Path, typer.Option(help="Folder of the public corpora.")] = settings.SHARED_DATA_DIR,
+    out: Annotated[Path | None, typer.Option(help="Model folder to write (default: --model).")] = None,
+) -> None:
+    """Train the taxonomy-conditioned touchpoint matcher on every public label set and save it in matcher/."""
+    from vocmine.train.matcher import train_matcher as fit
+
+    m = fit(model, data, out=out)
+    for key, s in m.report["leave_one_set_out"].items():
+        zs = m.report["zero_shot"][key]
+        typer.echo(
+            f"{key:18s} left out: micro-F1 {s['micro_f1']:.3f} (zero-shot {zs['micro_f1']:.3f})  "
+            f"P {s['precision']:.3f}  R {s['recall']:.3f}"
+            + (f"  top-1 {s['top1']:.3f} (zero-shot {zs['top1']:.3f})" if s["top1"] is not None else "")
+        )
+    typer.echo(f"matcher written to {out or model}/matcher (threshold {m.threshold})")
+
+
 @app.command()
 def run(
     sources: Annotated[Path, typer.Option(help="Sources YAML.")] = settings.SAMPLES_DIR / "sources.yaml",

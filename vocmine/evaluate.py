@@ -52,6 +52,7 @@ class Figure:
 SUITES: dict[str, str] = {
     "sentiment": "vocmine.train.sentiment:figures",
     "touchpoints": "vocmine.train.touchpoints:figures",
+    "touchpoints-transfer": "vocmine.train.matcher:figures",
     "aspects": "vocmine.train.aspects:figures",
     "domains": "vocmine.train.sentiment:domain_figures",
     "loco": "vocmine.train.sentiment:loco_figures",

@@ -16,10 +16,12 @@ from vocmine.nlp.affect import AFFECT, AffectHeads
 from vocmine.nlp.aspects import AspectPolarity
 from vocmine.nlp.encoder import Encoder, encoder_fingerprint, merged_encoder, resolve_encoder
 from vocmine.nlp.heads import DocumentHead, Head, SentimentHeads, load_head
+from vocmine.nlp.matcher import Matcher
 from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead, TouchpointParams
 from vocmine.taxonomy import Taxonomy
 
 CONFIG = "vocmine.json"
+MATCHER = "matcher"  # subfolder: the taxonomy-conditioned touchpoint matcher, if shipped
 TOUCHPOINT_HEAD = "touchpoints"  # subfolder of a model folder: trained touchpoint head, if any
 ASPECT_HEAD = "aspects"  # subfolder: polarity-toward-a-touchpoint head, if any
 ADAPTER = "encoder-adapter"  # subfolder: LoRA adapter of the base encoder written by `vocmine train`, if any
@@ -78,13 +80,14 @@ class VocModel:
         sentiment: Head,
         taxonomy: Taxonomy,
         document: DocumentHead | None = None,
+        matcher: Matcher | None = None,
     ):
         self.config = config
         self.encoder = encoder
         self.sentiment = sentiment
         self.taxonomy = taxonomy
         self.touchpoints = TouchpointClassifier(
-            taxonomy, encoder, TouchpointParams(**(config.touchpoints or {}))
+            taxonomy, encoder, TouchpointParams(**(config.touchpoints or {})), matcher=matcher
         )
         self.aspects: AspectPolarity | None = None  # polarity toward a touchpoint (``aspects/``), if shipped
         # a document's label from its clauses; without one, the sentiment head reads the pooled embedding
@@ -120,7 +123,11 @@ class VocModel:
         )
         doc = path / DOCUMENT_HEAD
         document = DocumentHead.from_pretrained(doc) if (doc / "head.json").exists() else None
-        model = cls(config, enc, load_head(path / "sentiment"), tax, document)
+        # the taxonomy-conditioned matcher (`vocmine train-matcher`); without one, touchpoints are zero-shot
+        matcher = (
+            Matcher.from_pretrained(path / MATCHER) if (path / MATCHER / "matcher.json").exists() else None
+        )
+        model = cls(config, enc, load_head(path / "sentiment"), tax, document, matcher)
         if (path / TOUCHPOINT_HEAD / "head.json").exists():  # trained by `vocmine train-touchpoints`
             model.touchpoints.attach(TouchpointHead.from_pretrained(path / TOUCHPOINT_HEAD))
         if (path / ASPECT_HEAD / "head.json").exists():
@@ -142,6 +149,8 @@ class VocModel:
             self.document.save_pretrained(path / DOCUMENT_HEAD)
         if self.touchpoints.head is not None:
             self.touchpoints.head.save_pretrained(path / TOUCHPOINT_HEAD)
+        if self.touchpoints.matcher is not None:
+            self.touchpoints.matcher.save_pretrained(path / MATCHER)
         if self.aspects is not None:
             self.aspects.save_pretrained(path / ASPECT_HEAD)
         if self.affect is not None and src is not None and Path(src).resolve() != path.resolve():
@@ -161,6 +170,11 @@ class VocModel:
         if self.document is not None:
             for t in self.document.tensors().values():
                 h.update(np.ascontiguousarray(t).tobytes())
+        if self.touchpoints.matcher is not None:  # so does the matcher
+            for t in self.touchpoints.matcher.tensors().values():
+                h.update(np.ascontiguousarray(t).tobytes())
+            m = self.touchpoints.matcher
+            h.update(f"{m.threshold}/{m.max_labels}/{m.gate_only}".encode())
         if self.touchpoints.head is not None:  # a trained touchpoint head changes the labels
             for t in self.touchpoints.head.tensors().values():
                 h.update(np.ascontiguousarray(t).tobytes())

@@ -15,6 +15,7 @@ import hashlib
 import json
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from vocmine import settings
 from vocmine.nlp.encoder import Encoder
 from vocmine.nlp.heads import rowwise
+from vocmine.nlp.matcher import Matcher, max_by_owner, pair_features
 from vocmine.taxonomy import Taxonomy
 from vocmine.text import lemma
 
@@ -93,20 +95,26 @@ class TouchpointClassifier:
     encoder: Encoder
     params: TouchpointParams = field(default_factory=TouchpointParams)
     head: TouchpointHead | None = None  # trained head (``vocmine train-touchpoints``); None: zero-shot
+    # taxonomy-conditioned matcher (``vocmine train-matcher``): used where there is no trained head
+    matcher: Matcher | None = None
 
     def __post_init__(self) -> None:
         self.ids = [t.id for t in self.taxonomy.touchpoints]
-        texts, owner = [], []
+        texts, owner, kind = [], [], []
         for i, tp in enumerate(self.taxonomy.touchpoints):
             for lang_examples in tp.examples.values():
                 for ex in lang_examples:
                     texts.append(ex)
                     owner.append(i)
+                    kind.append(0)
             for desc in tp.description.values():
                 texts.append(desc)
                 owner.append(i)
+                kind.append(1)
         self.owner = np.asarray(owner)
+        self.is_example = np.asarray(kind) == 0
         self.prototypes = embed_prototypes(self.encoder, texts)
+        self._names = self._embed_names()
         self.center = self._calibrate()
         self.keywords: list[list[tuple[str, tuple[str, ...]]]] = [
             [(kw, keyword_forms(kw, lang)) for lang, kws in tp.keywords.items() for kw in kws]
@@ -147,6 +155,39 @@ class TouchpointClassifier:
         v = self.prototypes[self.owner == self.ids.index(touchpoint_id)].mean(axis=0)
         return (v / np.linalg.norm(v)).astype(np.float32)
 
+    def _embed_names(self) -> tuple[np.ndarray, np.ndarray]:
+        """The touchpoints' names (every language) embedded, and their owners: the matcher reads them. Embedded
+        with the other prototypes, so a classifier built for a taxonomy makes all its encoder calls up front."""
+        texts, owner = [], []
+        for i, tp in enumerate(self.taxonomy.touchpoints):
+            for name in tp.name.values():
+                texts.append(name)
+                owner.append(i)
+        return embed_prototypes(self.encoder, texts), np.asarray(owner)
+
+    @cached_property
+    def centroids(self) -> np.ndarray:
+        """[n_touchpoints, dim]: every ``centroid`` in taxonomy order."""
+        return np.stack([self.centroid(t) for t in self.ids])
+
+    def pair_features(self, emb: np.ndarray, kws: list[list[str | None]]) -> np.ndarray:
+        """The matcher's input [n, n_touchpoints, F] (``matcher.pair_features``): prototypes only, no encoder call
+        beyond the taxonomy's own names (embedded once and cached)."""
+        n, t = emb.shape[0], len(self.ids)
+        sims = rowwise(emb, self.prototypes.T)
+        names, name_owner = self._names
+        kw = np.array([[k is not None for k in row] for row in kws], dtype=np.float32).reshape(n, t)
+        return pair_features(
+            self.similarities(emb),
+            sims[:, self.is_example],
+            self.owner[self.is_example],
+            rowwise(emb, self.centroids.T),
+            max_by_owner(sims[:, ~self.is_example], self.owner[~self.is_example], t),
+            max_by_owner(rowwise(emb, names.T), name_owner, t),
+            kw,
+            self.center,
+        )
+
     def similarities(self, emb: np.ndarray) -> np.ndarray:
         """[n, n_touchpoints]: mean of the top-k example cosines per touchpoint."""
         sims = rowwise(emb, self.prototypes.T)
@@ -178,12 +219,32 @@ class TouchpointClassifier:
         return out
 
     def features(self, sims: np.ndarray, kws: list[list[str | None]], emb: np.ndarray) -> np.ndarray:
-        """Input of a trained head: embedding ⊕ zero-shot similarity logits ⊕ keyword indicators."""
+        """Input of a trained head: embedding ⊕ zero-shot similarity logits ⊕ keyword indicators (⊕ the matcher's
+        logits, where there is a matcher: a few labels then only have to correct it)."""
         kw = np.array([[k is not None for k in row] for row in kws], dtype=np.float32).reshape(len(emb), -1)
-        return np.hstack([emb, self.params.slope * (sims - self.center), kw]).astype(np.float32)
+        parts = [emb, self.params.slope * (sims - self.center), kw]
+        if self.matcher is not None:
+            p = np.clip(
+                self.matcher.scores(self.pair_features(emb, kws), emb, self.centroids), 1e-6, 1 - 1e-6
+            )
+            parts.append(np.log(p / (1 - p)))
+        return np.hstack(parts).astype(np.float32)
 
     def attach(self, head: TouchpointHead | None) -> bool:
-        """Use a trained head when it was trained for this taxonomy; otherwise warn and stay zero-shot."""
+        """Use a trained head when it was trained for this taxonomy (and read the matcher's logits if, and only
+        if, this classifier has a matcher); otherwise warn and stay with the matcher or zero-shot."""
+        if head is not None and head.with_matcher != (self.matcher is not None):
+            warnings.warn(
+                "trained touchpoint head ignored: it was trained "
+                + (
+                    "on the matcher's scores, and this model has no matcher"
+                    if head.with_matcher
+                    else "without a matcher"
+                )
+                + ". Re-run `vocmine train-touchpoints` with this model.",
+                stacklevel=2,
+            )
+            head = None
         if head is not None and head.taxonomy_fingerprint != self.taxonomy.fingerprint:
             warnings.warn(
                 f"trained touchpoint head ignored: it was trained for taxonomy {head.taxonomy_fingerprint} "
@@ -199,6 +260,21 @@ class TouchpointClassifier:
         p = self.params
         sims = self.similarities(emb)
         kws = self.keyword_hits(lemmas)
+        gate = None
+        if self.head is None and self.matcher is not None:
+            scores = self.matcher.scores(self.pair_features(emb, kws), emb, self.centroids)
+            if not self.matcher.gate_only:
+                return [
+                    [
+                        TouchpointHit(
+                            self.ids[j], round(float(scores[i, j]), 4), float(sims[i, j]), kws[i][j]
+                        )
+                        for j in row
+                    ]
+                    for i, row in enumerate(self.matcher.labels(scores))
+                ]
+            # the matcher says whether a clause names any touchpoint; the zero-shot rule below names which
+            gate = scores.max(axis=1) >= self.matcher.threshold
         if self.head is not None:
             scores = self.head.scores(self.features(sims, kws, emb))
             return [
@@ -217,6 +293,9 @@ class TouchpointClassifier:
         results: list[list[TouchpointHit]] = []
         for i in range(emb.shape[0]):
             hits = []
+            if gate is not None and not gate[i]:
+                results.append(hits)
+                continue
             best_sim = float(sims[i].max())
             for j in np.argsort(-sims[i]):
                 kw = kws[i][j]
@@ -250,6 +329,7 @@ class TouchpointHead:
     taxonomy_fingerprint: str
     max_labels: int = 3
     report: dict = field(default_factory=dict)  # training figures, kept beside the weights
+    with_matcher: bool = False  # its input ends with the matcher's logits (TouchpointClassifier.features)
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         h = np.maximum(rowwise((features - self.mean) / self.scale, self.w1) + self.b1, 0.0)
@@ -278,6 +358,7 @@ class TouchpointHead:
             "touchpoints": self.touchpoints,
             "taxonomy_fingerprint": self.taxonomy_fingerprint,
             "max_labels": self.max_labels,
+            "with_matcher": self.with_matcher,
             "report": self.report,
         }
         (path / "head.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
@@ -294,4 +375,5 @@ class TouchpointHead:
             taxonomy_fingerprint=meta["taxonomy_fingerprint"],
             max_labels=int(meta.get("max_labels", 3)),
             report=meta.get("report", {}),
+            with_matcher=bool(meta.get("with_matcher", False)),
         )

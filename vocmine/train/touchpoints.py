@@ -7,7 +7,6 @@ zero-shot figure measures what a CX team gets from a taxonomy file alone.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from vocmine import settings
 from vocmine.errors import InputError
 from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointHead, TouchpointParams
 from vocmine.taxonomy import Taxonomy
-from vocmine.train.corpora import category_id, read_corpus
+from vocmine.train.labelsets import LabeledSet, bitext, mams, semeval_ru
 
 if TYPE_CHECKING:
     from vocmine.evaluate import Figure
@@ -28,45 +27,6 @@ if TYPE_CHECKING:
 
 EVAL_TAXONOMIES = settings.MODELS_DIR / "eval-taxonomies"
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-
-
-@dataclass
-class LabeledSet:
-    """Texts with their (possibly empty) sets of touchpoint ids."""
-
-    name: str
-    texts: list[str]
-    labels: list[list[str]]
-    lang: str
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-
-def semeval_ru(root: Path, split: str) -> LabeledSet:
-    """SemEval-2016 Russian restaurants, sentence level; 12 categories, many sentences have none."""
-    df = read_corpus(root, f"semeval2016_absa_ru_restaurants/{split}_sentences.csv")
-    labels = [sorted({category_id(a.rsplit(":", 1)[0]) for a in json.loads(x)}) for x in df["aspects"]]
-    return LabeledSet(f"SemEval-2016 ru restaurants {split}", df["text"].tolist(), labels, "ru")
-
-
-def mams(root: Path, split: str) -> LabeledSet:
-    """MAMS-ACSA: the aspect categories of each sentence (every sentence has two or more)."""
-    df = read_corpus(root, f"mams_acsa/{split}.csv")
-    groups = df.groupby("text", sort=False)["aspect"].agg(lambda s: sorted(set(s)))
-    return LabeledSet(f"MAMS-ACSA {split}", groups.index.tolist(), groups.tolist(), "en")
-
-
-def bitext(root: Path, n: int = 2000, seed: int = 13) -> LabeledSet:
-    """Bitext customer support: one of 11 categories per request; a fixed-seed stratified sample of ``n``."""
-    from sklearn.model_selection import train_test_split
-
-    df = read_corpus(root, "bitext_customer_support_en/all.csv")
-    if n < len(df):
-        df, _ = train_test_split(df, train_size=n, random_state=seed, stratify=df["category"])
-    return LabeledSet(
-        "Bitext customer support", df["text"].tolist(), [[category_id(c)] for c in df["category"]], "en"
-    )
 
 
 def text_lemmas(text: str, lang: str) -> list[str]:
@@ -179,6 +139,7 @@ def fit_head(
         list(ids),
         classifier.taxonomy.fingerprint,
         cfg.max_labels,
+        with_matcher=classifier.matcher is not None,
     )
     head.report = {
         "config": asdict(cfg),
