@@ -215,6 +215,31 @@ def test_a_touchpoint_opens_its_verbatims_trend_and_scores_and_screenshots(opene
             shutil.copy(shot, DOCS / name)
 
 
+def test_the_emotion_filter_shows_angry_complaints_per_touchpoint(opened, store, report):
+    """"Angry complaints about delivery this week": with anger picked, each touchpoint's complaints are its
+    pain points whose clause has anger (segment_affect), the headline figures stay whole, and the verbatims
+    are those clauses."""
+    _chip(opened, "feeling", "anger").click()
+    week, taxonomy = report_week(opened), Taxonomy.load()
+    angry = store.query(
+        """SELECT p.touchpoint, p.evidence FROM v_pain_points p
+        JOIN segment_affect a USING (doc_id, seg_idx, model_version)
+        WHERE p.week = ? AND list_contains(a.emotions, 'anger')""",
+        [week],
+    )
+    counts = angry.groupby("touchpoint").size().rename(lambda t: taxonomy.label(t, "en"))
+    rows, kpis = _shown(opened)
+    assert rows and kpis == _expected(report)[1]
+    shown = {r[1].removesuffix(" ⚠"): int(r[4]) for r in rows}
+    assert {n: c for n, c in shown.items() if c} == {n: int(c) for n, c in counts.items() if n in shown}
+    assert "anger" in opened.find_element(By.ID, "reproduce").text
+    top = max(shown, key=shown.get)
+    rows = opened.find_elements(By.CSS_SELECTOR, "#pain-points tbody tr")
+    next(r for r in rows if r.find_element(By.CLASS_NAME, "c-touchpoint").text.startswith(top)).click()
+    marks = [m.text for m in opened.find_elements(By.CSS_SELECTOR, "#detail .quotes blockquote mark")]
+    assert marks and set(marks) <= {e.strip() for e in angry.evidence}
+
+
 def test_a_theme_opens_its_examples(opened, report):
     theme = opened.find_element(By.CSS_SELECTOR, "#themes [data-theme]")
     theme.click()

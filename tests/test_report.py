@@ -259,9 +259,15 @@ def test_html_is_self_contained_light_and_bounded(report):
     )
     assert data["weeks"][data["report_week"]] == f"{report.period.week_start:%Y-%m-%d}"
     assert report.explore.size <= explore.MAX_BYTES and data["verbatims_from"] is None
-    # verbatims capped per week x touchpoint x source x language
-    v = pd.DataFrame({k: data["verbatims"][k] for k in ("week", "tp", "source", "lang")})
-    assert 0 < v.value_counts().max() <= explore.VERBATIMS_PER_CELL
+    # verbatims capped per week x touchpoint x source x language, and so for each feeling the filter offers
+    cell = ["week", "tp", "source", "lang"]
+    v = pd.DataFrame({k: data["verbatims"][k] for k in [*cell, "feel", "top"]})
+    assert 0 < v[v.top].value_counts(cell).max() <= explore.VERBATIMS_PER_CELL
+    assert data["feelings"]["id"] == list(queries.FEELINGS)
+    for bit in range(len(queries.FEELINGS)):
+        extra = v[((v.feel & (1 << bit)) > 0) & ~v.top]
+        assert extra.empty or extra.value_counts(cell).max() <= explore.VERBATIMS_PER_CELL
+    assert (~v.top).sum() > 0, "the feelings filter brings verbatims of its own"
     assert "@media print" in html and "@media (max-width: 600px)" in html
 
 
@@ -286,6 +292,47 @@ def test_embedded_sums_add_up_to_the_reports_figures(report):
             p.negative_mentions,
             p.primary,
         )
+
+
+@pytest.mark.parametrize("picked", [("anger",), ("hard_effort",), ("anger", "sadness", "hard_effort")])
+def test_the_feelings_filter_adds_up_to_what_sql_counts_for_those_clauses(report, sql, picked):
+    """The page's emotion/effort filter (e.g. angry complaints about delivery this week): the cells it keeps
+    add up, for every touchpoint, to the pain points, mentions and documents whose clauses have a feeling
+    picked, counted here straight from segment_affect."""
+    d = report.explore.payload
+    week = f"{report.period.week_start:%Y-%m-%d}"
+    k = d["weeks"].index(week)
+    mask = sum(1 << d["feelings"]["id"].index(f) for f in picked)
+    tps = pd.DataFrame(d["tps"])
+    got = tps[(tps["week"] == k) & ((tps["feel"] & mask) > 0)].groupby("tp").sum()
+    emotions = [f for f in picked if f != "hard_effort"]
+    has = f"(list_has_any(a.emotions, {emotions}::VARCHAR[]) OR {'hard_effort' in picked} AND a.effort = 'hard')"
+    on = "a.doc_id = v.doc_id AND a.seg_idx = v.seg_idx AND a.model_version = v.model_version"
+    pains = sql(
+        f"""SELECT touchpoint, count(*) AS complaints, count(DISTINCT v.doc_id) AS documents
+        FROM v_pain_points v JOIN segment_affect a ON {on}
+        WHERE week = ?::DATE AND {has} GROUP BY touchpoint""",
+        [week],
+    ).set_index("touchpoint")
+    links = sql(
+        f"""SELECT touchpoint, count(*) AS mentions, count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+               count(DISTINCT v.doc_id) FILTER (WHERE d.nps IS NOT NULL) AS resp_answers
+        FROM v_segment_touchpoints v JOIN segment_affect a ON {on} JOIN documents d ON d.doc_id = v.doc_id
+        WHERE week = ?::DATE AND {has} GROUP BY touchpoint""",
+        [week],
+    ).set_index("touchpoint")
+    ids = d["touchpoints"]["id"]
+    assert not links.empty and set(got.index) == {ids.index(t) for t in links.index}
+    for tp, row in got.iterrows():
+        want_links = links.loc[ids[tp]]
+        want_pains = pains.loc[ids[tp]] if ids[tp] in pains.index else {"complaints": 0, "documents": 0}
+        assert (row["mentions"], row["negative"], row["resp_answers"]) == tuple(want_links), ids[tp]
+        assert (row["complaints"], row["documents"]) == (want_pains["complaints"], want_pains["documents"])
+    if picked == ("anger",):
+        # the verbatims the page shows under the filter are those clauses, most severe first
+        v = pd.DataFrame(d["verbatims"])
+        angry = v[(v["week"] == k) & ((v["feel"] & mask) > 0)]
+        assert not angry.empty and (angry["feel"] & mask).all()
 
 
 def test_complaints_are_counted_once_under_their_primary_touchpoint(report, sql):

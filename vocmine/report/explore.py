@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from vocmine.report import queries as q
+from vocmine.report.i18n import t as label
 from vocmine.report.model import verbatim
 from vocmine.taxonomy import Taxonomy
 
@@ -119,11 +120,14 @@ def collect(
                 out[f] = _codes(frame[f], dims[f])
         if "touchpoint" in frame:
             out["tp"] = [tp_ids.index(t) for t in frame["touchpoint"]]
+        if "feel" in frame:
+            out["feel"] = [int(v) for v in frame["feel"]]
         for c in _COUNTS[name]:
             out[c] = [int(v) for v in frame[c]]
         return out
 
     verb = frames["explore_verbatims"]
+    feelings = list(q.FEELINGS) if frames["explore_touchpoints"]["feel"].any() else []
     quotes = [verbatim(r) for r in verb.itertuples()]
     payload = {
         "weeks": [f"{w:%Y-%m-%d}" for w in weeks],
@@ -134,6 +138,8 @@ def collect(
             "stage": [stages.index(s) for s in tps["stage"]],
         },
         "stages": {"id": stages, "name": [stage_names.get(s, s) for s in stages]},
+        # the feelings filter's values (bit i of a cell's ``feel``); none when no clause has a feeling
+        "feelings": {"id": feelings, "name": [label(f"feel_{f}", lang) for f in feelings]},
         "docs": table(docs, "explore_documents"),
         "tps": table(frames["explore_touchpoints"], "explore_touchpoints"),
         "silent": table(frames["explore_silent"], "explore_silent"),
@@ -142,6 +148,8 @@ def collect(
             "tp": [tp_ids.index(t) if t in tp_ids else -1 for t in verb["touchpoint"]],
             **{f: _codes(verb[f], dims[f]) for f in FACETS},
             "severity": [round(float(s), 4) for s in verb["severity"]],
+            "feel": [int(v) for v in verb["feel"]],
+            "top": [bool(v) for v in verb["top"]],
             "doc": list(verb["doc_id"]),
             "seg": [int(s) for s in verb["seg_idx"]],
             "before": [v.before for v in quotes],

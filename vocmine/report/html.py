@@ -20,8 +20,8 @@ from vocmine.report.i18n import HEADLINE_KEYS, TOP_COLUMNS, labels, num, t
 from vocmine.report.markdown import GLOSSARY, compared, filters_text, rule_line, theme_label
 from vocmine.report.model import Report, Theme, Verbatim
 
-#: Filters the page offers, in order (the stage filter narrows the touchpoint figures only).
-FACETS = ("source", "channel", "product", "lang", "stage")
+#: Filters the page offers, in order (the stage and feeling filters narrow the touchpoint figures only).
+FACETS = ("source", "channel", "product", "lang", "stage", "feeling")
 
 
 @cache

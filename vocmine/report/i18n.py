@@ -143,13 +143,22 @@ LABELS: dict[str, dict[str, str]] = {
     "f_product": {"en": "Product", "ru": "Продукт"},
     "f_lang": {"en": "Language", "ru": "Язык"},
     "f_stage": {"en": "Journey stage", "ru": "Этап пути"},
+    "f_feeling": {"en": "Emotion, effort", "ru": "Эмоция, усилие"},
+    "feel_anger": {"en": "anger", "ru": "гнев"},
+    "feel_sadness": {"en": "sadness", "ru": "грусть"},
+    "feel_fear": {"en": "fear", "ru": "страх"},
+    "feel_surprise": {"en": "surprise", "ru": "удивление"},
+    "feel_joy": {"en": "joy", "ru": "радость"},
+    "feel_hard_effort": {"en": "hard effort", "ru": "много усилий"},
     "clear": {"en": "Clear filters", "ru": "Сбросить фильтры"},
     "explore_note": {
         "en": "Pick a week and filters (values of one filter combine with OR, filters with AND); click a "
-        "touchpoint or a theme to read what customers said. The stage filter narrows the touchpoints only.",
+        "touchpoint or a theme to read what customers said. The stage and emotion filters narrow the touchpoints "
+        "only: with an emotion picked they count the clauses with it (e.g. angry complaints about delivery).",
         "ru": "Выберите неделю и фильтры (значения одного фильтра объединяются через ИЛИ, разные фильтры — "
-        "через И); нажмите на точку контакта или тему, чтобы прочитать отзывы. Фильтр по этапу сужает только "
-        "точки контакта.",
+        "через И); нажмите на точку контакта или тему, чтобы прочитать отзывы. Фильтры по этапу и эмоции сужают "
+        "только точки контакта: с выбранной эмоцией считаются фрагменты с ней (например, гневные жалобы на "
+        "доставку).",
     },
     "no_week_data": {
         "en": "No documents in the week of {week} for these filters.",

@@ -357,45 +357,73 @@ WHERE week IS NOT NULL AND {F}
 GROUP BY ALL
 ORDER BY ALL;"""
 
-EXPLORE_TOUCHPOINTS = f"""-- Explore, touchpoints: per week, facet cell and touchpoint, the pain_points and journey sums.
+#: The explorable page's emotion-and-effort filter: each clause's feelings as a bit mask (bit i = FEELINGS[i]),
+#: so that the page adds up exactly the cells whose mask meets the feelings picked (a clause can have several).
+FEELINGS = ("anger", "sadness", "fear", "surprise", "joy", "hard_effort")
+_FEEL_MASK = " + ".join(
+    [f"{1 << i} * list_contains(emotions, '{e}')::INTEGER" for i, e in enumerate(FEELINGS[:-1])]
+    + [f"{1 << (len(FEELINGS) - 1)} * coalesce(effort = 'hard', false)::INTEGER"]
+)
+_FEEL = f"""feel AS (
+    SELECT doc_id, seg_idx, model_version, {_FEEL_MASK} AS feel
+    FROM segment_affect
+)"""
+
+
+def _with_feel(view: str) -> str:
+    """``view``'s rows of dated documents within the filters, with their clause's feelings (0: none, or none scored)."""
+    return f"""SELECT v.*, coalesce(f.feel, 0) AS feel
+    FROM {view} v
+    LEFT JOIN feel f USING (doc_id, seg_idx, model_version)
+    WHERE week IS NOT NULL AND {F}"""
+
+
+EXPLORE_TOUCHPOINTS = f"""-- Explore, touchpoints: per week, facet cell, touchpoint and feelings, the pain_points and journey sums.
+--   feel           bit mask of the clause's feelings (anger 1, sadness 2, fear 4, surprise 8, joy 16, hard
+--                  effort 32; from segment_affect); on the document counts the bit_or over the document's
+--                  clauses that count it. The page's feelings filter keeps the cells whose mask has a bit picked.
 --   complaints     pain points (v_pain_points rows); documents: the documents they are in
---   primary        documents whose primary touchpoint it is (v_document_causes rows)
+--   primary        documents whose primary touchpoint it is (v_document_causes rows; the cause clause's feelings)
 --   mentions, negative, neutral, positive: segment-touchpoint links by sentiment
 --   resp_*         the week's survey answers of documents that mention the touchpoint: NPS answers,
 --                  promoters, detractors, CSAT and CES answers and sums (nps_impact = NPS of the other
 --                  respondents minus the week's NPS, from these and explore_documents; the drill-down shows
 --                  the touchpoint's own NPS, CSAT and CES)
-WITH pains AS (
-    SELECT week, {FACETS}, touchpoint, stage, count(*) AS complaints, count(DISTINCT doc_id) AS documents
-    FROM v_pain_points
-    WHERE week IS NOT NULL AND {F}
+WITH {_FEEL}, pain AS (
+    {_with_feel("v_pain_points")}
+), mention AS (
+    {_with_feel("v_segment_touchpoints")}
+), pains AS (
+    SELECT week, {FACETS}, touchpoint, stage, feel, count(*) AS complaints
+    FROM pain
+    GROUP BY ALL
+), pain_docs AS (
+    SELECT week, {FACETS}, touchpoint, stage, feel, count(*) AS documents
+    FROM (SELECT week, {FACETS}, touchpoint, stage, doc_id, bit_or(feel) AS feel FROM pain GROUP BY ALL)
     GROUP BY ALL
 ), primaries AS (
-    SELECT week, {FACETS}, touchpoint, stage, count(*) AS "primary"
-    FROM v_document_causes
-    WHERE week IS NOT NULL AND {F}
+    SELECT week, {FACETS}, touchpoint, stage, feel, count(*) AS "primary"
+    FROM ({_with_feel("v_document_causes")})
     GROUP BY ALL
 ), links AS (
-    SELECT week, {FACETS}, touchpoint, stage, count(*) AS mentions,
+    SELECT week, {FACETS}, touchpoint, stage, feel, count(*) AS mentions,
            count(*) FILTER (WHERE sentiment = 'negative') AS negative,
            count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
            count(*) FILTER (WHERE sentiment = 'positive') AS positive
-    FROM v_segment_touchpoints
-    WHERE week IS NOT NULL AND {F}
+    FROM mention
     GROUP BY ALL
 ), respondents AS (
-    SELECT m.week, d.source, d.channel, d.product, d.lang, m.touchpoint, m.stage,
+    SELECT m.week, d.source, d.channel, d.product, d.lang, m.touchpoint, m.stage, m.feel,
            count(d.nps) AS resp_answers, count(*) FILTER (WHERE d.nps >= 9) AS resp_promoters,
            count(*) FILTER (WHERE d.nps <= 6) AS resp_detractors,
            count(d.csat) AS resp_csat_answers, coalesce(sum(d.csat), 0) AS resp_csat_sum,
            count(d.ces) AS resp_ces_answers, coalesce(sum(d.ces), 0) AS resp_ces_sum
-    FROM (SELECT DISTINCT doc_id, week, touchpoint, stage FROM v_segment_touchpoints) m
+    FROM (SELECT doc_id, week, touchpoint, stage, bit_or(feel) AS feel FROM mention GROUP BY ALL) m
     JOIN v_documents d ON d.doc_id = m.doc_id AND d.week = m.week
-    WHERE (d.nps IS NOT NULL OR d.csat IS NOT NULL OR d.ces IS NOT NULL)
-      AND {_filters("d.")}
+    WHERE d.nps IS NOT NULL OR d.csat IS NOT NULL OR d.ces IS NOT NULL
     GROUP BY ALL
 )
-SELECT week, {FACETS}, touchpoint, stage,
+SELECT week, {FACETS}, touchpoint, stage, feel,
        coalesce(complaints, 0) AS complaints, coalesce(documents, 0) AS documents,
        coalesce("primary", 0) AS "primary", coalesce(mentions, 0) AS mentions, coalesce(negative, 0) AS negative,
        coalesce(neutral, 0) AS neutral, coalesce(positive, 0) AS positive,
@@ -404,9 +432,10 @@ SELECT week, {FACETS}, touchpoint, stage,
        coalesce(resp_csat_answers, 0) AS resp_csat_answers, coalesce(resp_csat_sum, 0) AS resp_csat_sum,
        coalesce(resp_ces_answers, 0) AS resp_ces_answers, coalesce(resp_ces_sum, 0) AS resp_ces_sum
 FROM pains
-FULL JOIN primaries USING (week, {FACETS}, touchpoint, stage)
-FULL JOIN links USING (week, {FACETS}, touchpoint, stage)
-FULL JOIN respondents USING (week, {FACETS}, touchpoint, stage)
+FULL JOIN pain_docs USING (week, {FACETS}, touchpoint, stage, feel)
+FULL JOIN primaries USING (week, {FACETS}, touchpoint, stage, feel)
+FULL JOIN links USING (week, {FACETS}, touchpoint, stage, feel)
+FULL JOIN respondents USING (week, {FACETS}, touchpoint, stage, feel)
 ORDER BY ALL;"""
 
 EXPLORE_SILENT = f"""-- Explore, silent customers: the silent query's counts per week and cell (no language: a text-less
@@ -420,24 +449,38 @@ HAVING count(*) FILTER (WHERE nps <= 6 OR csat <= 2 OR ces <= 3) > 0
 ORDER BY ALL;"""
 
 EXPLORE_VERBATIMS = f"""-- Explore, verbatims: per week, touchpoint, source and language the most severe complaints, one per
--- document and per wording, at most getvariable('verbatims_per_cell') (the page pages through them).
-SELECT week, touchpoint, doc_id, seg_idx, evidence, start_char, end_char, document_text, severity,
-       {FACETS}, created_at
-FROM (
-    SELECT *, row_number() OVER (PARTITION BY week, touchpoint, source, lang
+-- document and per wording, at most getvariable('verbatims_per_cell') (top = true; the page pages through
+-- them), and as many again for each feeling (bit of feel, as in explore_touchpoints) among the clauses that
+-- have it (top = false unless also among the first), which the page shows under its feelings filter.
+WITH {_FEEL}, pain AS (
+    {_with_feel("v_pain_points")}
+), tagged AS (
+    SELECT *, 0 AS bit FROM pain
+    UNION ALL
+    SELECT pain.*, b.bit
+    FROM pain, (SELECT unnest([{", ".join(str(1 << i) for i in range(len(FEELINGS)))}]) AS bit) b
+    WHERE (pain.feel & b.bit) <> 0
+), ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY week, touchpoint, source, lang, bit
                                  ORDER BY severity DESC, doc_id, seg_idx) AS r
     FROM (
         SELECT *,
-               row_number() OVER (PARTITION BY week, touchpoint, doc_id ORDER BY severity DESC, seg_idx)
+               row_number() OVER (PARTITION BY week, touchpoint, bit, doc_id ORDER BY severity DESC, seg_idx)
                    AS per_doc,
-               row_number() OVER (PARTITION BY week, touchpoint, lower(evidence) ORDER BY severity DESC, doc_id)
-                   AS per_wording
-        FROM v_pain_points
-        WHERE week IS NOT NULL AND {F}
+               row_number() OVER (PARTITION BY week, touchpoint, bit, lower(evidence)
+                                  ORDER BY severity DESC, doc_id) AS per_wording
+        FROM tagged
     )
     WHERE per_doc = 1 AND per_wording = 1
 )
+SELECT week, touchpoint, doc_id, seg_idx, any_value(evidence) AS evidence, any_value(start_char) AS start_char,
+       any_value(end_char) AS end_char, any_value(document_text) AS document_text, any_value(severity) AS severity,
+       any_value(source) AS source, any_value(channel) AS channel, any_value(product) AS product,
+       any_value(lang) AS lang, any_value(created_at) AS created_at, any_value(feel) AS feel,
+       bool_or(bit = 0) AS top
+FROM ranked
 WHERE r <= getvariable('verbatims_per_cell')
+GROUP BY week, touchpoint, doc_id, seg_idx
 ORDER BY week DESC, touchpoint, severity DESC, doc_id, seg_idx;"""
 
 #: Run by vocmine/report/explore.py for the explorable HTML page (documented with the others).

@@ -5,7 +5,7 @@
   const D = JSON.parse(document.getElementById("vocmine-data").textContent);
   const L = D.labels;
   const FACETS = ["source", "channel", "product", "lang"];
-  const state = { week: D.report_week, sel: { source: [], channel: [], product: [], lang: [], stage: [] }, open: null, page: 0 };
+  const state = { week: D.report_week, sel: { source: [], channel: [], product: [], lang: [], stage: [], feeling: [] }, open: null, page: 0 };
   const $ = (s) => document.querySelector(s);
 
   // --- formatting: the Python side's i18n.num and markdown.fmt --------------------------------------------
@@ -47,6 +47,8 @@
   const npsOf = (p, d, n) => (n ? (100 * (p - d)) / n : null);
 
   // --- selection ----------------------------------------------------------------------------------------
+  // the feelings picked as a bit mask (explore_touchpoints' feel): a cell is in when its mask has one of them
+  const feelMask = () => state.sel.feeling.reduce((m, i) => m | (1 << i), 0);
   function matches(t, i, withLang, withStage) {
     for (const f of FACETS) {
       if (f === "lang" && !withLang) continue;
@@ -54,6 +56,7 @@
       if (s.length && !(t[f][i] >= 0 && s.includes(t[f][i]))) return false;
     }
     if (withStage && state.sel.stage.length && !state.sel.stage.includes(D.touchpoints.stage[t.tp[i]])) return false;
+    if (withStage && state.sel.feeling.length && !(t.feel[i] & feelMask())) return false;
     return true;
   }
   function sums(t, cols, keep) {
@@ -209,7 +212,7 @@
     const wk = D.weeks[state.week];
     $("#title").textContent = tl("title", { week: wk });
     const parts = [];
-    for (const f of FACETS.concat(["stage"])) if (state.sel[f].length) parts.push(`${L["f_" + f]}: ${state.sel[f].map((i) => valueName(f, i)).join(", ")}`);
+    for (const f of FACETS.concat(["stage", "feeling"])) if (state.sel[f].length) parts.push(`${L["f_" + f]}: ${state.sel[f].map((i) => valueName(f, i)).join(", ")}`);
     const base = R.empty ? "" : R.h ? tl("compared", { n: R.h, a: D.weeks[state.week - R.h], b: D.weeks[state.week - 1] }) : L.no_history;
     $("#compared").textContent = `${base} ${L.filters}: ${parts.join("; ") || D.base_filters || L.no_filters}.`;
     $("#reproduce").textContent = reproduce(R);
@@ -269,7 +272,7 @@
     return tl("emerging_line", { name: e.name, kind, n: e.n, mean: num(e.mean, e.mean === Math.trunc(e.mean) ? 0 : 1), ratio: num(r, r < 10 ? 1 : 0) });
   }
   function valueName(f, i) {
-    return f === "stage" ? D.stages.name[i] : D.dims[f][i];
+    return f === "stage" ? D.stages.name[i] : f === "feeling" ? D.feelings.name[i] : D.dims[f][i];
   }
   function reproduce(R) {
     const k = state.week, h = R.empty ? 0 : R.h;
@@ -283,6 +286,7 @@
     for (const [v, f] of [["sources", "source"], ["channels", "channel"], ["products", "product"], ["languages", "lang"]]) lines.push(`SET VARIABLE ${v} = ${lit(list(f))}::VARCHAR[];`);
     lines.push(`SET VARIABLE min_volume = ${D.rules.min_volume};`, `SET VARIABLE z_threshold = ${D.rules.z_threshold_text};`, `SET VARIABLE theme_max_score = ${D.rules.theme_max_score_text};`);
     if (state.sel.stage.length) lines.push(`-- and, on the touchpoint queries: AND stage IN (${state.sel.stage.map((i) => `'${D.stages.id[i]}'`).join(", ")})`);
+    if (state.sel.feeling.length) lines.push(`-- and, on the touchpoint queries: the clauses with ${state.sel.feeling.map((i) => D.feelings.id[i]).join(" or ")} (v_segment_affect: emotions, effort = 'hard')`);
     return lines.join("\n");
   }
 
@@ -294,14 +298,15 @@
     $("#detail").scrollIntoView({ block: "nearest" });
   }
   function verbatimsOf(tp) {
-    const V = D.verbatims, out = [], seen = new Set();
-    const idx = [];
-    for (let i = 0; i < V.week.length; i++) if (V.week[i] === state.week && V.tp[i] === tp && matches(V, i, true, true)) idx.push(i);
+    const V = D.verbatims, out = [], seen = new Set(), docs = new Set();
+    const idx = [], anyFeeling = state.sel.feeling.length > 0;
+    // without a feelings filter, the cells' first few (top); with one, those kept for the feelings picked
+    for (let i = 0; i < V.week.length; i++) if (V.week[i] === state.week && V.tp[i] === tp && (anyFeeling || V.top[i]) && matches(V, i, true, true)) idx.push(i);
     idx.sort((a, b) => V.severity[b] - V.severity[a] || (V.doc[a] < V.doc[b] ? -1 : V.doc[a] > V.doc[b] ? 1 : V.seg[a] - V.seg[b]));
     for (const i of idx) {
       const w = V.evidence[i].toLowerCase();
-      if (seen.has(w)) continue;
-      seen.add(w);
+      if (seen.has(w) || docs.has(V.doc[i])) continue;
+      seen.add(w); docs.add(V.doc[i]);
       out.push({ before: V.before[i], evidence: V.evidence[i], after: V.after[i], source: D.dims.source[V.source[i]], lang: V.lang[i] >= 0 ? D.dims.lang[V.lang[i]] : "", day: V.day[i] });
     }
     return out;
@@ -366,7 +371,7 @@
     sel.addEventListener("change", () => { state.week = +sel.value; state.page = 0; render(); });
     for (const box of document.querySelectorAll(".facet")) {
       const f = box.dataset.facet;
-      const values = f === "stage" ? D.stages.name : D.dims[f];
+      const values = f === "stage" ? D.stages.name : f === "feeling" ? D.feelings.name : D.dims[f];
       if (values.length < 2) { box.hidden = true; continue; }
       box.querySelector(".chips").innerHTML = values.map((v, i) => `<button type="button" class="chip" data-facet="${f}" data-value="${i}" aria-pressed="false">${esc(v)}</button>`).join("");
     }
