@@ -360,6 +360,73 @@ def test_the_emerging_delivery_spike_arrives_once_by_mail_and_webhook(
     assert ("delivery", "mail:cx@example.com", ["emerging"], "sent", 1, True) in _log(db)
 
 
+def _a_theme_emerges(monkeypatch):
+    """The sample plants no new issue outside the taxonomy: flag the report's first theme as emerging (its real
+    clusters, names and examples), as the z-rule would on a week when it spikes."""
+    import dataclasses
+
+    from vocmine.alerts import deliver
+
+    build = deliver.build_report
+    flagged = {}
+
+    def report(*args, **kwargs):
+        r = build(*args, **kwargs)
+        theme = dataclasses.replace(r.themes[0], emerging=True, z=4.2)
+        flagged["theme"] = theme
+        return dataclasses.replace(r, themes=[theme, *r.themes[1:]])
+
+    monkeypatch.setattr(deliver, "build_report", report)
+    return flagged
+
+
+def test_an_emerging_new_theme_alerts_once_with_its_examples(
+    prefect_harness, db, tmp_path, smtp, hook, monkeypatch
+):
+    from vocmine.flows.alerts import alerts
+
+    flagged = _a_theme_emerges(monkeypatch)
+    config = _config(tmp_path, smtp, hook)  # the emerging rule for every touchpoint: new themes too
+    first = alerts(config=str(config), db=str(db))
+    second = alerts(config=str(config), db=str(db))
+    theme = flagged["theme"]
+    assert theme.id and theme.id.startswith("T")
+    mails = [m for m in smtp.messages if m["Subject"].startswith("vocmine alert: new theme")]
+    posts = [r for r in hook.delivered if r["json"]["subject"].startswith("vocmine alert: new theme")]
+    assert len(mails) == len(posts) == 1 and second["sent"] == 0
+    assert mails[0]["Subject"] == f"vocmine alert: new theme “{theme.label}”, week of {LAST_WEEK}"
+    body = _text(mails[0])
+    assert f"New theme “{theme.label}”: week of {LAST_WEEK}" in body
+    assert (
+        "complaints that fit no touchpoint" in body and f"vocmine taxonomy promote {theme.id} --stage" in body
+    )
+    assert f"- Emerging issue: {theme.complaints} complaints this week against {theme.weekly[-2]}" in body
+    quotes = [
+        line.split("«", 1)[1].rsplit("»", 1)[0] for line in body.splitlines() if line[:3] in ("1. ", "2. ")
+    ]
+    assert quotes == [" ".join(v.evidence.split()) for v in theme.examples[:3]][: len(quotes)] and quotes
+    assert (f"theme:{theme.id}", "hook", ["emerging"], "sent", 1, True) in _log(db)
+    assert first["failed"] == 0
+
+
+def test_new_themes_go_only_to_an_emerging_rule_for_every_touchpoint(db, tmp_path, smtp, hook, monkeypatch):
+    _a_theme_emerges(monkeypatch)
+    taxonomy = Taxonomy.load()
+
+    def themed(emerging: dict) -> list[str]:
+        config = load_alerts(_config(tmp_path, smtp, hook, emerging=emerging))
+        return [
+            d.touchpoint
+            for d in plan(Store(db), taxonomy, config).deliveries
+            if d.touchpoint.startswith("theme:")
+        ]
+
+    assert themed({"recipients": ["hook"]})
+    assert not themed({"recipients": ["hook"], "themes": False})
+    assert not themed({"touchpoint": "delivery", "recipients": ["hook"]})
+    assert themed({"touchpoint": "delivery", "recipients": ["hook"], "themes": True})
+
+
 def test_a_failed_send_is_logged_and_tried_again_next_run(prefect_harness, db, tmp_path, smtp, hook):
     from vocmine.flows.alerts import alerts
 

@@ -167,10 +167,16 @@ class ThresholdRule(_Strict):
 
 
 class EmergingRule(_Strict):
-    """Who hears of a touchpoint the report flags as emerging (docs/report.md, "Emerging")."""
+    """Who hears of a touchpoint the report flags as emerging (docs/report.md, "Emerging"), and of an emerging
+    new theme: complaints that fit no touchpoint, clustered (the report's "New themes")."""
 
     touchpoint: str = "*"
+    themes: bool | None = None  # default: yes when the rule is for every touchpoint ("*")
     recipients: list[str] = Field(min_length=1)
+
+    @property
+    def with_themes(self) -> bool:
+        return self.touchpoint == "*" if self.themes is None else self.themes
 
 
 class AlertsConfig(_Strict):

@@ -1,4 +1,5 @@
-"""An alert in words, English or Russian: the touchpoint, the figures, three masked verbatims, the report link."""
+"""An alert in words, English or Russian: the touchpoint or new theme, the figures, three masked verbatims, the
+report link."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ MAX_QUOTE = 300  # characters of a verbatim's evidence span in a message
 _T = {
     "en": {
         "subject": "vocmine alert: {name}, week of {week}",
+        "theme": "new theme “{name}”",
+        "theme_note": "A new theme: complaints that fit no touchpoint of the taxonomy, grouped by what they say "
+        "(`vocmine taxonomy promote {id} --stage STAGE` makes it a touchpoint).",
+        "theme_note_new": "A new theme: complaints that fit no touchpoint of the taxonomy, grouped by what they say.",
         "week": "{name}{stage}: week of {week} to {end}.",
         "stage": " ({stage})",
         "complaints": "{cur} complaints this week against {prev} the week before",
@@ -43,6 +48,11 @@ _T = {
     },
     "ru": {
         "subject": "vocmine: {name}, неделя с {week}",
+        "theme": "новая тема «{name}»",
+        "theme_note": "Новая тема: жалобы, которые не подходят ни к одной точке контакта таксономии, "
+        "сгруппированные по смыслу (`vocmine taxonomy promote {id} --stage ЭТАП` делает её точкой контакта).",
+        "theme_note_new": "Новая тема: жалобы, которые не подходят ни к одной точке контакта таксономии, "
+        "сгруппированные по смыслу.",
         "week": "{name}{stage}: неделя с {week} по {end}.",
         "stage": " ({stage})",
         "complaints": "жалоб за неделю: {cur}, неделей раньше: {prev}",
@@ -123,7 +133,11 @@ def render(alert: TouchpointAlert, findings: list[Finding], report_url: str | No
     t = _T[lang]
     week, end = f"{alert.week:%Y-%m-%d}", f"{week_end(alert.week):%Y-%m-%d}"
     stage = t["stage"].format(stage=alert.stage_name) if alert.stage_name else ""
-    lines = [t["week"].format(name=alert.name, stage=stage, week=week, end=end), ""]
+    name = t["theme"].format(name=alert.name) if alert.is_theme else alert.name
+    lines = [t["week"].format(name=name[:1].upper() + name[1:], stage=stage, week=week, end=end), ""]
+    if alert.is_theme:
+        note = t["theme_note"] if alert.theme else t["theme_note_new"]
+        lines += [note.format(id=alert.theme), ""]
     lines += [f"- {finding_line(f, lang)}" for f in findings]
     lines.append("")
     if alert.verbatims:
@@ -137,4 +151,4 @@ def render(alert: TouchpointAlert, findings: list[Finding], report_url: str | No
         lines.append(t["no_quotes"])
     if report_url:
         lines += ["", t["report"].format(url=report_url)]
-    return Message(subject=t["subject"].format(name=alert.name, week=week), body="\n".join(lines) + "\n")
+    return Message(subject=t["subject"].format(name=name, week=week), body="\n".join(lines) + "\n")

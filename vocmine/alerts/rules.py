@@ -1,4 +1,5 @@
-"""Which touchpoints call for an alert in the reported week: the report's emerging rule and the teams' thresholds.
+"""Which touchpoints and new themes call for an alert in the reported week: the report's emerging rule and the
+teams' thresholds.
 
 The figures a threshold reads come from one query (``FIGURES``) over the analyst views, with the report's
 session variables (``queries.set_variables``), so an analyst can check any alert in ``vocmine query``.
@@ -14,8 +15,11 @@ import pandas as pd
 from vocmine.alerts.config import EMERGING, AlertsConfig
 from vocmine.errors import UsageError
 from vocmine.report import queries as q
-from vocmine.report.model import PainPoint, Report, Verbatim
+from vocmine.report.markdown import theme_label
+from vocmine.report.model import PainPoint, Report, Theme, Verbatim
 from vocmine.store.db import Store
+
+THEME_PREFIX = "theme:"  # the alerts log's "touchpoint" of a new theme's alert: theme:T0007
 
 FIGURES = f"""-- Alert figures: per touchpoint, the reported week ('current') and the week before it ('previous').
 --   complaints      pain points (negative segments linked to the touchpoint)
@@ -93,6 +97,11 @@ class TouchpointAlert:
     stage_name: str
     findings: list[tuple[Finding, tuple[str, ...]]]
     verbatims: list[Verbatim] = field(default_factory=list)
+    theme: str | None = None  # a new theme's alert (its id, "" before a run recorded it), not a touchpoint's
+
+    @property
+    def is_theme(self) -> bool:
+        return self.theme is not None
 
     @property
     def recipients(self) -> list[str]:
@@ -191,7 +200,38 @@ def evaluate(report: Report, frame: pd.DataFrame, config: AlertsConfig) -> list[
                     verbatims=list(p.verbatims[:3]) if p is not None else [],
                 )
             )
+    if config.emerging and config.emerging.with_themes:
+        alerts += [
+            _theme_alert(th, report, tuple(config.emerging.recipients)) for th in report.themes if th.emerging
+        ]
     return sorted(alerts, key=lambda a: (-max((f.z or 0) for f, _ in a.findings), a.touchpoint))
+
+
+def theme_key(th: Theme) -> str:
+    """The alerts log's key for a theme: its stable id (tracking.py), or its name before a run has recorded it."""
+    return f"{THEME_PREFIX}{th.id or theme_label(th)}"
+
+
+def _theme_alert(th: Theme, report: Report, recipients: tuple[str, ...]) -> TouchpointAlert:
+    """An emerging new theme, as an alert like a touchpoint's: its name, the emerging figures, its examples."""
+    finding = Finding(
+        rule=EMERGING,
+        metric="complaints",
+        current=float(th.complaints),
+        previous=float(th.weekly[-2]) if len(th.weekly) > 1 else None,
+        baseline_mean=th.baseline_mean,
+        history_weeks=report.period.weeks,
+        z=th.z,
+    )
+    return TouchpointAlert(
+        week=report.period.week_start,
+        touchpoint=theme_key(th),
+        name=theme_label(th),
+        stage_name="",
+        findings=[(finding, recipients)],
+        verbatims=list(th.examples[:3]),
+        theme=th.id or "",
+    )
 
 
 def week_end(week: date) -> date:

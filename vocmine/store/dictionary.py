@@ -714,7 +714,7 @@ RELATIONS: dict[str, Relation] = {
         "vocmine.alerts.deliver, after the nightly report or from `vocmine alerts send`.",
         _cols(
             week="Monday of the reported week the alert is about.",
-            touchpoint="Touchpoint id the alert is about.",
+            touchpoint="Touchpoint id the alert is about, or theme:<id> for an emerging new theme (themes.theme_id).",
             recipient="Channel name from the alerts YAML, or 'channel:address' for e-mail.",
             rules="The rules that held for the touchpoint and this recipient ('emerging' or a threshold rule's name).",
             status="sent, or failed (tried again by the next runs, up to max_attempts).",
