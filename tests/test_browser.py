@@ -216,7 +216,7 @@ def test_a_touchpoint_opens_its_verbatims_trend_and_scores_and_screenshots(opene
 
 
 def test_the_emotion_filter_shows_angry_complaints_per_touchpoint(opened, store, report):
-    """ "Angry complaints about delivery this week": with anger picked, each touchpoint's complaints are its
+    """The "angry complaints about delivery this week" view: with anger picked, each touchpoint's complaints are its
     pain points whose clause has anger (segment_affect), the headline figures stay whole, and the verbatims
     are those clauses."""
     _chip(opened, "feeling", "anger").click()
