@@ -218,6 +218,33 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_it(tmp_path, monkeypatc
     assert res.exit_code == 1 and isinstance(res.exception, KeyError)
 
 
+@pytest.mark.parametrize("command", ["report", "classify"])
+def test_an_invalid_taxonomy_is_a_usage_error_that_lists_its_problems(tmp_path, command):
+    bad = tmp_path / "tax.yaml"
+    bad.write_text("version: 1\nstages: []\ntouchpoints:\n  - id: late_flight\n", encoding="utf-8")
+    if command == "report":
+        args = ["report", "--db", str(_store(tmp_path).path), "--taxonomy", str(bad)]
+    else:
+        (tmp_path / "in.csv").write_text("text\nThe flight was late.\n", encoding="utf-8")
+        args = ["classify", str(tmp_path / "in.csv"), str(tmp_path / "out.csv"), "--taxonomy", str(bad)]
+    res = runner.invoke(app, args)
+    assert res.exit_code == errors.USAGE, res.output
+    assert f"error: invalid taxonomy file {bad}:" in res.output and "unexpected" not in res.output
+    assert "touchpoints[0] (late_flight): missing required field 'stage'" in res.output
+    assert f"hint: fix what is listed; `vocmine taxonomy check {bad}`" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "out.csv").exists()
+
+
+def test_a_taxonomy_error_keeps_its_problems_across_processes():
+    import pickle
+
+    from vocmine.taxonomy import TaxonomyError
+
+    e = pickle.loads(pickle.dumps(TaxonomyError("t.yaml", ["missing required field 'name'"])))
+    assert (e.problems, e.exit_code) == (["missing required field 'name'"], errors.USAGE)
+    assert e.message.startswith("invalid taxonomy file t.yaml:") and "taxonomy check t.yaml" in e.hint
+
+
 def test_errors_keep_their_hint_across_processes():
     import pickle
 

@@ -848,7 +848,7 @@ def taxonomy_check(
     try:
         Taxonomy.load(file)  # an invalid file: its problems, before the model is loaded
     except TaxonomyError as e:
-        raise errors.InputError(str(e), "fix the problems listed, then check it again") from None
+        raise errors.InputError(e.message, "fix the problems listed, then check it again") from None
     if sample is not None and not sample.exists():
         raise errors.InputError(f"sample {sample} does not exist", "give a file or folder")
     with warnings.catch_warnings():  # the model's trained head is for another taxonomy: not used here

@@ -134,7 +134,7 @@ def promote(
         taxonomy = Taxonomy.load(path)  # a broken file is not edited further
     except TaxonomyError as e:
         raise InputError(
-            str(e).splitlines()[0], "fix the taxonomy file first (`vocmine` names every problem)"
+            e.message.splitlines()[0], "fix the taxonomy file first (`vocmine` names every problem)"
         ) from e
     found = load_theme(Store(db).reader(), theme)
     stages = [s.id for s in taxonomy.stages]

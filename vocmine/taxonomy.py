@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from vocmine.errors import UsageError
 from vocmine.settings import DEFAULT_TAXONOMY
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
@@ -23,14 +24,21 @@ _LANG_RE = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*$")
 _SPACES = re.compile(r"\s+")
 
 
-class TaxonomyError(ValueError):
-    """A taxonomy file that cannot be used; the message names the file and every problem found."""
+class TaxonomyError(UsageError):
+    """A taxonomy file that cannot be used; the message names the file and every problem found (a usage error:
+    any command given it says so and exits 2, README "Exit codes")."""
 
     def __init__(self, path: str | Path, problems: list[str]) -> None:
         self.path = Path(path)
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid taxonomy file {self.path}:\n{lines}")
+        super().__init__(
+            f"invalid taxonomy file {self.path}:\n{lines}",
+            f"fix what is listed; `vocmine taxonomy check {self.path}` checks a taxonomy before use",
+        )
+
+    def __reduce__(self):  # pickled across processes (Prefect, Dask) with its own arguments
+        return (type(self), (self.path, self.problems))
 
 
 def _check_id(value: str, what: str) -> str:
