@@ -6,9 +6,10 @@ Running the encoder over 100k documents would take the shared machine for an hou
 is built from an analysed one (the nightly flow over data/samples) by replicating its analysed rows: each copy
 gets new document ids and its dates moved back by whole weeks (copy r by r mod 43 weeks: the ten sample weeks
 spread over a year), in every table a document's rows live in (documents, predictions, segments, touchpoint
-links, pain points). Texts repeat, so the stored embeddings serve the new themes as they are. The page's size
-depends on the facet cells and weeks the data holds, not on the documents per cell (its sums are counts, and
-verbatims are capped per cell), so the figures here also bound a year of far more documents a week.
+links, pain points, primary causes, effort and emotion). Texts repeat, so the stored embeddings serve the new
+themes as they are. The page's size depends on the facet cells and weeks the data holds, not on the documents
+per cell (its sums are counts, and verbatims are capped per cell), so the figures here also bound a year of far
+more documents a week.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ DOC_TABLES = (
     "segment_predictions",
     "segment_touchpoints",
     "pain_points",
+    "document_causes",
+    "segment_affect",
 )
 SPREAD_WEEKS = 43  # with the sample's ten weeks: 53 weeks of data
 
@@ -92,9 +95,19 @@ def open_time(html: Path) -> dict:
         chip.click()
         driver.execute_script("return document.querySelectorAll('#pain-points tbody tr').length")
         click = time.perf_counter() - t0
+        feeling = driver.find_elements(By.CSS_SELECTOR, '.chip[data-facet="feeling"]')
+        t0 = time.perf_counter()
+        if feeling:
+            feeling[0].click()  # the emotion filter: the touchpoint cells by their feelings mask
+            driver.execute_script("return document.querySelectorAll('#pain-points tbody tr').length")
+        feeling_click = time.perf_counter() - t0 if feeling else None
     finally:
         driver.quit()
-    return {"open_s": round(opened, 2), "filter_click_s": round(click, 3)}
+    return {
+        "open_s": round(opened, 2),
+        "filter_click_s": round(click, 3),
+        "feeling_click_s": None if feeling_click is None else round(feeling_click, 3),
+    }
 
 
 def main() -> None:

@@ -303,7 +303,7 @@ def test_the_feelings_filter_adds_up_to_what_sql_counts_for_those_clauses(report
     week = f"{report.period.week_start:%Y-%m-%d}"
     k = d["weeks"].index(week)
     mask = sum(1 << d["feelings"]["id"].index(f) for f in picked)
-    tps = pd.DataFrame(d["tps"])
+    tps = pd.DataFrame(d["tps_feel"])
     got = tps[(tps["week"] == k) & ((tps["feel"] & mask) > 0)].groupby("tp").sum()
     emotions = [f for f in picked if f != "hard_effort"]
     has = f"(list_has_any(a.emotions, {emotions}::VARCHAR[]) OR {'hard_effort' in picked} AND a.effort = 'hard')"
@@ -350,7 +350,14 @@ def test_the_size_bound_drops_the_oldest_verbatims_then_the_oldest_weeks():
     weeks = [f"2026-01-{d:02d}" for d in (5, 12, 19, 26)]
     table = {"week": [0, 1, 2, 3], "source": [0] * 4, "documents": [5] * 4}
     verb = {"week": [0, 1, 2, 3] * 5, "evidence": ["x" * 500] * 20}
-    payload = {"weeks": weeks, "docs": table, "tps": dict(table), "silent": dict(table), "verbatims": verb}
+    payload = {
+        "weeks": weeks,
+        "docs": table,
+        "tps": dict(table),
+        "tps_feel": dict(table),
+        "silent": dict(table),
+        "verbatims": verb,
+    }
     full = explore.bound(json.loads(json.dumps(payload)), 10**9)
     assert full.verbatims_from is None and full.weeks_dropped == 0
     half = explore.bound(json.loads(json.dumps(payload)), full.size - 4000)

@@ -127,7 +127,15 @@ def collect(
         return out
 
     verb = frames["explore_verbatims"]
-    feelings = list(q.FEELINGS) if frames["explore_touchpoints"]["feel"].any() else []
+    # the touchpoint cells summed over feel, and apart only those with a feeling (the feelings filter's): a
+    # cell per mask for every cell would triple them. (Grouping also joins the rows of one cell that the
+    # query's FULL JOINs keep apart where a facet is NULL.)
+    tp_frame = frames["explore_touchpoints"]
+    keys, counts = ["week", *FACETS, "touchpoint", "stage"], list(_COUNTS["explore_touchpoints"])
+    whole = tp_frame.groupby(keys, dropna=False, sort=False)[counts].sum().reset_index()
+    felt = tp_frame[tp_frame["feel"] != 0]
+    felt = felt.groupby([*keys, "feel"], dropna=False, sort=False)[counts].sum().reset_index()
+    feelings = list(q.FEELINGS) if len(felt) else []
     quotes = [verbatim(r) for r in verb.itertuples()]
     payload = {
         "weeks": [f"{w:%Y-%m-%d}" for w in weeks],
@@ -141,7 +149,8 @@ def collect(
         # the feelings filter's values (bit i of a cell's ``feel``); none when no clause has a feeling
         "feelings": {"id": feelings, "name": [label(f"feel_{f}", lang) for f in feelings]},
         "docs": table(docs, "explore_documents"),
-        "tps": table(frames["explore_touchpoints"], "explore_touchpoints"),
+        "tps": table(whole, "explore_touchpoints"),
+        "tps_feel": table(felt, "explore_touchpoints"),
         "silent": table(frames["explore_silent"], "explore_silent"),
         "verbatims": {
             "week": [weeks.index(pd.Timestamp(w).date()) for w in verb["week"]],
@@ -191,7 +200,7 @@ def bound(payload: dict, max_bytes: int) -> ExploreData:
     while size > max_bytes and len(payload["weeks"]) > 1:
         # the sums alone are too large: leave out the oldest weeks (never part of a week)
         cut = max(1, len(payload["weeks"]) // 10)
-        for name in ("docs", "tps", "silent", "verbatims"):
+        for name in ("docs", "tps", "tps_feel", "silent", "verbatims"):
             t = payload[name]
             t = _keep_rows(t, [w >= cut for w in t["week"]])
             t["week"] = [w - cut for w in t["week"]]

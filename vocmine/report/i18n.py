@@ -147,8 +147,6 @@ LABELS: dict[str, dict[str, str]] = {
     "feel_anger": {"en": "anger", "ru": "гнев"},
     "feel_sadness": {"en": "sadness", "ru": "грусть"},
     "feel_fear": {"en": "fear", "ru": "страх"},
-    "feel_surprise": {"en": "surprise", "ru": "удивление"},
-    "feel_joy": {"en": "joy", "ru": "радость"},
     "feel_hard_effort": {"en": "hard effort", "ru": "много усилий"},
     "clear": {"en": "Clear filters", "ru": "Сбросить фильтры"},
     "explore_note": {

@@ -359,7 +359,9 @@ ORDER BY ALL;"""
 
 #: The explorable page's emotion-and-effort filter: each clause's feelings as a bit mask (bit i = FEELINGS[i]),
 #: so that the page adds up exactly the cells whose mask meets the feelings picked (a clause can have several).
-FEELINGS = ("anger", "sadness", "fear", "surprise", "joy", "hard_effort")
+#: The feelings of complaints only: joy and surprise (in v_segment_affect too) are no filter values, since with
+#: them the page's touchpoint cells tripled at 100k documents (bench/README.md, "The explorable HTML report").
+FEELINGS = ("anger", "sadness", "fear", "hard_effort")
 _FEEL_MASK = " + ".join(
     [f"{1 << i} * list_contains(emotions, '{e}')::INTEGER" for i, e in enumerate(FEELINGS[:-1])]
     + [f"{1 << (len(FEELINGS) - 1)} * coalesce(effort = 'hard', false)::INTEGER"]
@@ -379,9 +381,10 @@ def _with_feel(view: str) -> str:
 
 
 EXPLORE_TOUCHPOINTS = f"""-- Explore, touchpoints: per week, facet cell, touchpoint and feelings, the pain_points and journey sums.
---   feel           bit mask of the clause's feelings (anger 1, sadness 2, fear 4, surprise 8, joy 16, hard
---                  effort 32; from segment_affect); on the document counts the bit_or over the document's
---                  clauses that count it. The page's feelings filter keeps the cells whose mask has a bit picked.
+--   feel           bit mask of the clause's feelings (anger 1, sadness 2, fear 4, hard effort 8; from
+--                  segment_affect); on the document counts the bit_or over the document's clauses that count
+--                  it. The page's feelings filter adds up the cells whose mask has a bit picked; without it,
+--                  the cells summed over feel.
 --   complaints     pain points (v_pain_points rows); documents: the documents they are in
 --   primary        documents whose primary touchpoint it is (v_document_causes rows; the cause clause's feelings)
 --   mentions, negative, neutral, positive: segment-touchpoint links by sentiment

@@ -56,7 +56,7 @@
       if (s.length && !(t[f][i] >= 0 && s.includes(t[f][i]))) return false;
     }
     if (withStage && state.sel.stage.length && !state.sel.stage.includes(D.touchpoints.stage[t.tp[i]])) return false;
-    if (withStage && state.sel.feeling.length && !(t.feel[i] & feelMask())) return false;
+    if (withStage && state.sel.feeling.length && t.feel && !(t.feel[i] & feelMask())) return false;
     return true;
   }
   function sums(t, cols, keep) {
@@ -89,7 +89,8 @@
     const headline = D.headline_keys.map((key) => metric(key, fc[key], hasPrev ? fp[key] : null));
 
     // touchpoints: weekly complaints over the window and this week's sums
-    const tps = D.tps, n = D.touchpoints.id.length, W = h + 1;
+    // with a feeling picked, the cells of the clauses with feelings (explore.py: tps_feel)
+    const tps = state.sel.feeling.length ? D.tps_feel : D.tps, n = D.touchpoints.id.length, W = h + 1;
     const weekly = Array.from({ length: n }, () => new Array(W).fill(0));
     const TP_COLS = ["complaints", "documents", "primary", "mentions", "negative", "neutral", "positive", "resp_answers", "resp_promoters", "resp_detractors", "resp_csat_answers", "resp_csat_sum", "resp_ces_answers", "resp_ces_sum"];
     const now = Array.from({ length: n }, () => Object.fromEntries(TP_COLS.map((c) => [c, 0])));
