@@ -70,7 +70,9 @@ def corpora_sets(root: Path) -> list[tuple[str, str, list[str], list[str]]]:
 def clause_frames(model, tax: Taxonomy, texts: list[str], tag: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """segment_predictions and segment_touchpoints of ``texts`` as a run makes them (doc_id = row number)."""
     c = cached_clauses(model.encoder, texts, tag)
-    clf = TouchpointClassifier(tax, model.encoder, TouchpointParams(**(model.config.touchpoints or {})))
+    params = TouchpointParams(**(model.config.touchpoints or {}))
+    # as a run: the model's matcher (when it ships one) decides whether a clause names a touchpoint at all
+    clf = TouchpointClassifier(tax, model.encoder, params, matcher=model.touchpoints.matcher)
     keys = pd.DataFrame({"doc_id": c.owner.astype(str)})
     keys["seg_idx"] = keys.groupby("doc_id").cumcount()
     sp = _sentiment_frame(keys, model.sentiment_proba(c.seg_emb), model, "eval")
