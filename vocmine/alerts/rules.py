@@ -144,7 +144,8 @@ def _row(frame: pd.DataFrame, tp: str, period: str) -> pd.Series | None:
     return frame.loc[(tp, period)] if (tp, period) in frame.index else None
 
 
-def _emerging(p: PainPoint, report: Report) -> Finding:
+def _emerging(p: PainPoint | Theme, report: Report) -> Finding:
+    """The emerging rule's finding for a touchpoint's pain points or a new theme (both carry its figures)."""
     return Finding(
         rule=EMERGING,
         metric="complaints",
@@ -214,21 +215,12 @@ def theme_key(th: Theme) -> str:
 
 def _theme_alert(th: Theme, report: Report, recipients: tuple[str, ...]) -> TouchpointAlert:
     """An emerging new theme, as an alert like a touchpoint's: its name, the emerging figures, its examples."""
-    finding = Finding(
-        rule=EMERGING,
-        metric="complaints",
-        current=float(th.complaints),
-        previous=float(th.weekly[-2]) if len(th.weekly) > 1 else None,
-        baseline_mean=th.baseline_mean,
-        history_weeks=report.period.weeks,
-        z=th.z,
-    )
     return TouchpointAlert(
         week=report.period.week_start,
         touchpoint=theme_key(th),
         name=theme_label(th),
         stage_name="",
-        findings=[(finding, recipients)],
+        findings=[(_emerging(th, report), recipients)],
         verbatims=list(th.examples[:3]),
         theme=th.id or "",
     )
