@@ -14,9 +14,8 @@ _T = {
     "en": {
         "subject": "vocmine alert: {name}, week of {week}",
         "theme": "new theme “{name}”",
-        "theme_note": "A new theme: complaints that fit no touchpoint of the taxonomy, grouped by what they say "
-        "(`vocmine taxonomy promote {id} --stage STAGE` makes it a touchpoint).",
-        "theme_note_new": "A new theme: complaints that fit no touchpoint of the taxonomy, grouped by what they say.",
+        "theme_note": "A new theme: complaints that fit no touchpoint of the taxonomy, grouped by what they say",
+        "theme_promote": " (`vocmine taxonomy promote {id} --stage STAGE` makes it a touchpoint)",
         "week": "{name}{stage}: week of {week} to {end}.",
         "stage": " ({stage})",
         "complaints": "{cur} complaints this week against {prev} the week before",
@@ -50,9 +49,8 @@ _T = {
         "subject": "vocmine: {name}, неделя с {week}",
         "theme": "новая тема «{name}»",
         "theme_note": "Новая тема: жалобы, которые не подходят ни к одной точке контакта таксономии, "
-        "сгруппированные по смыслу (`vocmine taxonomy promote {id} --stage ЭТАП` делает её точкой контакта).",
-        "theme_note_new": "Новая тема: жалобы, которые не подходят ни к одной точке контакта таксономии, "
-        "сгруппированные по смыслу.",
+        "сгруппированные по смыслу",
+        "theme_promote": " (`vocmine taxonomy promote {id} --stage ЭТАП` делает её точкой контакта)",
         "week": "{name}{stage}: неделя с {week} по {end}.",
         "stage": " ({stage})",
         "complaints": "жалоб за неделю: {cur}, неделей раньше: {prev}",
@@ -136,8 +134,9 @@ def render(alert: TouchpointAlert, findings: list[Finding], report_url: str | No
     name = t["theme"].format(name=alert.name) if alert.is_theme else alert.name
     lines = [t["week"].format(name=name[:1].upper() + name[1:], stage=stage, week=week, end=end), ""]
     if alert.is_theme:
-        note = t["theme_note"] if alert.theme else t["theme_note_new"]
-        lines += [note.format(id=alert.theme), ""]
+        # how to promote it, once a run has recorded its id
+        promote = t["theme_promote"].format(id=alert.theme) if alert.theme else ""
+        lines += [t["theme_note"] + promote + ".", ""]
     lines += [f"- {finding_line(f, lang)}" for f in findings]
     lines.append("")
     if alert.verbatims:

@@ -361,11 +361,14 @@ ORDER BY ALL;"""
 #: so that the page adds up exactly the cells whose mask meets the feelings picked (a clause can have several).
 #: The feelings of complaints only: joy and surprise (in v_segment_affect too) are no filter values, since with
 #: them the page's touchpoint cells tripled at 100k documents (bench/README.md, "The explorable HTML report").
-FEELINGS = ("anger", "sadness", "fear", "hard_effort")
-_FEEL_MASK = " + ".join(
-    [f"{1 << i} * list_contains(emotions, '{e}')::INTEGER" for i, e in enumerate(FEELINGS[:-1])]
-    + [f"{1 << (len(FEELINGS) - 1)} * coalesce(effort = 'hard', false)::INTEGER"]
-)
+_HAS_FEELING = {  # each feeling's test on a segment_affect row
+    "anger": "list_contains(emotions, 'anger')",
+    "sadness": "list_contains(emotions, 'sadness')",
+    "fear": "list_contains(emotions, 'fear')",
+    "hard_effort": "coalesce(effort = 'hard', false)",
+}
+FEELINGS = tuple(_HAS_FEELING)
+_FEEL_MASK = " + ".join(f"{1 << i} * {_HAS_FEELING[f]}::INTEGER" for i, f in enumerate(FEELINGS))
 _FEEL = f"""feel AS (
     SELECT doc_id, seg_idx, model_version, {_FEEL_MASK} AS feel
     FROM segment_affect

@@ -56,7 +56,7 @@
       if (s.length && !(t[f][i] >= 0 && s.includes(t[f][i]))) return false;
     }
     if (withStage && state.sel.stage.length && !state.sel.stage.includes(D.touchpoints.stage[t.tp[i]])) return false;
-    if (withStage && state.sel.feeling.length && t.feel && !(t.feel[i] & feelMask())) return false;
+    if (withStage && state.sel.feeling.length && !(t.feel[i] & feelMask())) return false;
     return true;
   }
   function sums(t, cols, keep) {
