@@ -46,7 +46,7 @@ def k_shot(labels: list[list[str]], ids: list[str], k: int | None, seed: int = 1
 def main() -> None:
     ks = [None if a == "all" else int(a) for a in sys.argv[1:]] or [0, 8, 16, 32, None]
     root = settings.SHARED_DATA_DIR
-    model = VocModel.from_pretrained()
+    model = VocModel.from_pretrained(matcher=False)
     train_sets, _ = M.load_pairs(model, root)
     cfg = M.MatcherConfig()
     for key, tax_name, tr, te in (
@@ -56,9 +56,7 @@ def main() -> None:
         group = next(s.source.left_out_with for s in train_sets if s.source.key == key)
         rest = [s for s in train_sets if s.source.left_out_with != group]
         exclude = set(te.texts)
-        matcher = M.to_matcher(
-            M._fit(*M._pairs(rest, cfg, exclude), cfg), M._threshold(rest, cfg, exclude), cfg
-        )
+        matcher = M.fit_matcher(rest, cfg, exclude)
         tax = Taxonomy.load(EVAL_TAXONOMIES / f"{tax_name}.yaml")
         tr_emb = cached_encode(model.encoder, tr.texts, "touchpoints", progress=False)
         te_emb = cached_encode(model.encoder, te.texts, "touchpoints", progress=False)

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from vocmine import settings
-from vocmine.nlp.matcher import FEATURES, Matcher, pair_features
-from vocmine.nlp.touchpoints import TouchpointClassifier
+from vocmine.nlp.matcher import FEATURES, Matcher, metric_centroids, metric_sims, pair_features
+from vocmine.nlp.touchpoints import TouchpointClassifier, TouchpointParams, gated_names
 from vocmine.taxonomy import Taxonomy
 from vocmine.train import matcher as training
 from vocmine.train.labelsets import LabeledSet, LabelSource
@@ -138,10 +138,18 @@ def test_a_new_taxonomy_is_labelled_from_prototypes_only(tiny):
 def test_matcher_round_trip(tmp_path, tiny):
     m = _logistic(threshold=0.4)
     m.report = {"leave_one_set_out": {"x": 1}}
+    m.metric = np.eye(BagEncoder.dim, dtype=np.float32) + 0.1 * np.random.default_rng(1).normal(
+        size=(BagEncoder.dim, BagEncoder.dim)
+    ).astype(np.float32)
     m.save_pretrained(tmp_path / "matcher")
     back = Matcher.from_pretrained(tmp_path / "matcher")
-    x = tiny.pair_features(tiny.encoder.encode(["late courier"]), [[None] * 3])
+    emb = tiny.encoder.encode(["late courier"])
+    tiny.matcher = m
+    x = tiny.pair_features(emb, [[None] * 3])
+    tiny.matcher = back
+    np.testing.assert_allclose(tiny.pair_features(emb, [[None] * 3]), x, rtol=1e-5)
     np.testing.assert_allclose(back.scores(x), m.scores(x), rtol=1e-6)
+    np.testing.assert_array_equal(back.metric, m.metric)
     assert back.threshold == 0.4 and back.report == m.report
     meta = (tmp_path / "matcher" / "matcher.json").read_text().replace('"softmax_sim"', '"something_else"')
     (tmp_path / "matcher" / "matcher.json").write_text(meta)
@@ -165,9 +173,11 @@ def _pairset(key: str, group: str, texts: list[str], rng) -> training.PairSet:
     x[:, 0, 0] += 5.0  # the gold touchpoint stands out on one feature: learnable across sets
     src = LabelSource(key, "none", lambda r: ds, lambda r: ds, group=group)
     emb = rng.normal(size=(len(texts), 8)).astype(np.float32)
+    protos = rng.normal(size=(4, 8)).astype(np.float32)
     return training.PairSet(
-        src, ds, ["t0", "t1"], x, y, [["t1"]] * len(texts), emb, np.ones((2, 8), np.float32)
-    )
+        src, ds, ["t0", "t1"], x, y, [["t1"]] * len(texts), emb, np.ones((2, 8), np.float32), protos,
+        np.array([0, 0, 1, 1]),
+    )  # fmt: skip
 
 
 def test_leave_one_set_out_never_trains_or_calibrates_on_the_left_out_texts(monkeypatch):
@@ -195,6 +205,58 @@ def test_leave_one_set_out_never_trains_or_calibrates_on_the_left_out_texts(monk
     # group g1 out: trained on c and d less the shared sentence (2 pairs per text)
     assert 2 * (40 + 40) in seen
     assert all(s.top1 is None and s.micro_f1 > 0.8 for s in r.scores.values())
+
+
+def _metric_set(key: str, rng, dim: int = 16, signal: int = 6, n: int = 60) -> training.PairSet:
+    """Three touchpoints that differ on the first ``signal`` dimensions; texts and prototypes alike carry louder
+    noise on the rest, so raw cosines often pick the wrong touchpoint and a metric that quiets the noise
+    transfers to sets it never saw."""
+    centers = np.zeros((3, dim), np.float32)
+    centers[:, :signal] = rng.normal(size=(3, signal))
+    owner = np.repeat(np.arange(3), 4)
+
+    def noisy(rows: np.ndarray) -> np.ndarray:
+        out = centers[rows] + 0.3 * rng.normal(size=(len(rows), dim))
+        out[:, signal:] += 2.5 * rng.normal(size=(len(rows), dim - signal))
+        return out.astype(np.float32)
+
+    gold = rng.integers(0, 3, n)
+    y = np.eye(3, dtype=np.int8)[gold]
+    ds = LabeledSet(key, [f"{key}{i}" for i in range(n)], [[f"t{g}"] for g in gold], "en")
+    src = LabelSource(key, "none", lambda r: ds, lambda r: ds)
+    x = np.zeros((n, 3, len(FEATURES)), np.float32)
+    return training.PairSet(
+        src, ds, ["t0", "t1", "t2"], x, y, [[]] * n, noisy(gold), centers, noisy(owner), owner
+    )  # fmt: skip
+
+
+def test_metric_learned_on_other_sets_finds_the_gold_touchpoint_more_often():
+    rng = np.random.default_rng(3)
+    train, held = [_metric_set(k, rng) for k in "abcd"], _metric_set("held", rng)
+    metric = training.fit_metric(train, training.MatcherConfig(), exclude=set())
+
+    def accuracy(m: np.ndarray | None) -> float:
+        c = metric_centroids(held.prototypes, held.owner, 3, m)
+        return float((metric_sims(held.emb, c, m).argmax(axis=1) == held.y.argmax(axis=1)).mean())
+
+    assert metric.shape == (16, 16)
+    assert accuracy(metric) >= accuracy(None) + 0.1, (accuracy(metric), accuracy(None))
+    held.use_metric(metric)  # the features the matcher reads follow the metric
+    np.testing.assert_allclose(
+        held.x[:, :, FEATURES.index("metric_centroid")],
+        metric_sims(held.emb, metric_centroids(held.prototypes, held.owner, 3, metric), metric),
+        rtol=1e-5,
+    )
+
+
+def test_gated_names_are_the_metric_nearest_and_keyword_matches():
+    params = TouchpointParams(threshold=0.5, max_labels=2)
+    metric = np.array([[0.9, 0.1, 0.2], [0.1, 0.2, 0.8], [0.5, 0.1, 0.1]])
+    keyword = np.array([[0.0, 0.7, 0.6], [0.0, 0.0, 0.0], [0.9, 0.0, 0.0]])
+    order = np.array([[0.4, 0.9, 0.1], [0.2, 0.3, 0.6], [0.5, 0.5, 0.5]])
+    names = gated_names(metric, keyword, np.array([True, True, False]), order, params)
+    # the nearest (0) and both keyword matches, by the matcher's order, at most two; a gated-off clause: none
+    assert names == [[1, 0], [2], []]
 
 
 # The shipped matcher on the real encoder and the default taxonomy: a few real sentences in both languages.

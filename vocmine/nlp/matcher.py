@@ -7,6 +7,10 @@ the frozen encoder space. Each pair gets features that say nothing about *which*
 the taxonomy's other touchpoints: margin to the best, rank, softmax share), and a small MLP trained on pairs from
 many public label sets turns them into the probability that the touchpoint is named in the clause
 (``vocmine train-matcher``). One global threshold makes "no touchpoint" an answer.
+
+The same training also learns a linear metric (``Matcher.metric``, a [d, d] map near the identity): under it a
+clause sits nearest the prototypes of the touchpoint it names, across all the label sets at once. Its cosines are
+three more features, and, where the matcher ships as a gate, the nearest touchpoint under it is the one named.
 """
 
 from __future__ import annotations
@@ -26,13 +30,16 @@ FEATURES = (
     "sim_minus_center", "sim_minus_best", "sim_margin_other", "log_rank", "softmax_sim", "z_sim",
     "centroid_minus_best", "softmax_centroid", "example_top1_minus_best", "name_minus_best",
     "description_minus_best", "log_touchpoints", "other_keywords",
+    "metric_centroid", "metric_minus_best", "softmax_metric",
 )  # fmt: skip
 
 _TEMPERATURE = 0.02  # cosine differences of a few hundredths separate touchpoints in this encoder space
+#: the temperature of the metric's training softmax (vocmine.train.matcher.fit_metric), and of its feature
+METRIC_TEMPERATURE = 0.05
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
-    z = (x - x.max(axis=1, keepdims=True)) / _TEMPERATURE
+def _softmax(x: np.ndarray, temperature: float = _TEMPERATURE) -> np.ndarray:
+    z = (x - x.max(axis=1, keepdims=True)) / temperature
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
 
@@ -47,6 +54,26 @@ def max_by_owner(sims: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def metric_centroids(
+    prototypes: np.ndarray, owner: np.ndarray, n: int, metric: np.ndarray | None
+) -> np.ndarray:
+    """[n, d']: each touchpoint's prototypes mapped by ``metric`` [d, d'] (None: as they are), unit-normalised,
+    averaged and normalised again: the touchpoint in the metric space."""
+    p = _unit(prototypes if metric is None else rowwise(prototypes, metric))
+    out = np.zeros((n, p.shape[1]), dtype=np.float32)
+    np.add.at(out, owner, p)
+    return _unit(out).astype(np.float32)
+
+
+def metric_sims(emb: np.ndarray, centroids: np.ndarray, metric: np.ndarray | None) -> np.ndarray:
+    """[n, T]: cosines of the clauses to ``metric_centroids`` in the metric space."""
+    return rowwise(_unit(emb if metric is None else rowwise(emb, metric)), centroids.T)
+
+
 def pair_features(
     sim_topk: np.ndarray,
     example_sims: np.ndarray,
@@ -56,13 +83,15 @@ def pair_features(
     name_sims: np.ndarray,
     keywords: np.ndarray,
     center: float,
+    metric: np.ndarray | None = None,
 ) -> np.ndarray:
     """[n, n_touchpoints, len(FEATURES)] from the clause↔taxonomy cosines (no label is read).
 
     ``sim_topk`` [n, T]: the zero-shot similarity (mean of the top-k example/description cosines);
     ``example_sims`` [n, E] with ``example_owner`` [E]; ``centroid_sims``, ``description_sims`` (best over
     languages; -1 where none), ``name_sims`` [n, T]; ``keywords`` [n, T] 0/1; ``center``: the taxonomy's
-    calibrated similarity centre (TouchpointClassifier._calibrate).
+    calibrated similarity centre (TouchpointClassifier._calibrate); ``metric`` [n, T]: ``metric_sims`` (None:
+    the centroid cosines stand in, as for the identity metric).
     """
     n, t = sim_topk.shape
     ex1 = max_by_owner(example_sims, example_owner, t)
@@ -99,7 +128,19 @@ def pair_features(
         np.full((n, t), np.log(t), dtype=np.float32),
         kw.sum(axis=1, keepdims=True) - kw,
     ]
-    return np.stack(feats, axis=2).astype(np.float32)
+    return np.concatenate(
+        [np.stack(feats, axis=2), metric_features(centroid_sims if metric is None else metric)], axis=2
+    ).astype(np.float32)
+
+
+#: where ``metric_features`` sit in ``pair_features``' last axis
+METRIC_FEATURES = slice(FEATURES.index("metric_centroid"), len(FEATURES))
+
+
+def metric_features(metric: np.ndarray) -> np.ndarray:
+    """[n, T, 3]: the "metric_*" features from ``metric_sims`` [n, T]."""
+    m = metric.astype(np.float32)
+    return np.stack([m, m - m.max(axis=1, keepdims=True), _softmax(m, METRIC_TEMPERATURE)], axis=2)
 
 
 @dataclass
@@ -115,10 +156,15 @@ class Matcher:
     max_labels: int = 2
     features: tuple[str, ...] = FEATURES
     product: bool = False  # input also holds the clause ⊙ centroid elementwise product (after the features)
-    # True: the matcher only decides whether a clause names a touchpoint, the zero-shot rule names which one
-    # (bench/README.md: the matcher's own choice put payment above the planted pricing pain point)
+    # True: the matcher only decides whether a clause names a touchpoint; the nearest touchpoint in the metric
+    # space (plus keyword matches) names which (bench/README.md: the matcher's own choice put payment above the
+    # planted pricing pain point)
     gate_only: bool = True
     report: dict = field(default_factory=dict)  # training figures, kept beside the weights
+    # [d, d]: the linear map under which clauses sit nearest their touchpoints' prototypes, learned across the
+    # label sets (vocmine.train.matcher.fit_metric); it feeds the "metric_*" features and, gated, names which
+    # touchpoint. None: the identity.
+    metric: np.ndarray | None = None
 
     def scores(
         self, x: np.ndarray, emb: np.ndarray | None = None, centroids: np.ndarray | None = None
@@ -145,6 +191,8 @@ class Matcher:
         t = {"mean": self.mean, "scale": self.scale}
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             t[f"w{i}"], t[f"b{i}"] = w, b
+        if self.metric is not None:
+            t["metric"] = self.metric
         return t
 
     def save_pretrained(self, path: Path) -> None:
@@ -187,4 +235,5 @@ class Matcher:
             product=bool(meta.get("product", False)),
             gate_only=bool(meta.get("gate_only", True)),
             report=meta.get("report", {}),
+            metric=t.get("metric"),
         )

@@ -103,9 +103,11 @@ class VocModel:
         encoder: str | None = None,
         quantize: bool | None = None,
         runtime: str | None = None,
+        matcher: bool = True,
     ) -> VocModel:
         """Load a model folder; ``encoder`` overrides the base encoder (any ``from_pretrained`` path or hub id),
-        ``quantize`` the config's int8 flag and ``runtime`` its encoder runtime (encoder.RUNTIMES)."""
+        ``quantize`` the config's int8 flag and ``runtime`` its encoder runtime (encoder.RUNTIMES); ``matcher``
+        False leaves the folder's matcher out (``vocmine train-matcher`` replaces it, even one it cannot read)."""
         path = Path(path)
         config = ModelConfig(**json.loads((path / CONFIG).read_text()))
         if encoder:
@@ -124,10 +126,9 @@ class VocModel:
         doc = path / DOCUMENT_HEAD
         document = DocumentHead.from_pretrained(doc) if (doc / "head.json").exists() else None
         # the taxonomy-conditioned matcher (`vocmine train-matcher`); without one, touchpoints are zero-shot
-        matcher = (
-            Matcher.from_pretrained(path / MATCHER) if (path / MATCHER / "matcher.json").exists() else None
-        )
-        model = cls(config, enc, load_head(path / "sentiment"), tax, document, matcher)
+        shipped = path / MATCHER / "matcher.json"
+        m = Matcher.from_pretrained(path / MATCHER) if matcher and shipped.exists() else None
+        model = cls(config, enc, load_head(path / "sentiment"), tax, document, m)
         if (path / TOUCHPOINT_HEAD / "head.json").exists():  # trained by `vocmine train-touchpoints`
             model.touchpoints.attach(TouchpointHead.from_pretrained(path / TOUCHPOINT_HEAD))
         if (path / ASPECT_HEAD / "head.json").exists():

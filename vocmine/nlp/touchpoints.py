@@ -23,7 +23,7 @@ import numpy as np
 from vocmine import settings
 from vocmine.nlp.encoder import Encoder
 from vocmine.nlp.heads import rowwise
-from vocmine.nlp.matcher import Matcher, max_by_owner, pair_features
+from vocmine.nlp.matcher import Matcher, max_by_owner, metric_centroids, metric_sims, pair_features
 from vocmine.taxonomy import Taxonomy
 from vocmine.text import lemma
 
@@ -87,6 +87,39 @@ def embed_prototypes(encoder: Encoder, texts: list[str]) -> np.ndarray:
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, emb)
     return emb
+
+
+def keyword_matrix(kws: list[list[str | None]], n_touchpoints: int) -> np.ndarray:
+    """[n, T] 0/1 from ``keyword_hits``' rows."""
+    return np.array([[k is not None for k in row] for row in kws], dtype=np.float32).reshape(
+        -1, n_touchpoints
+    )
+
+
+def confidence(sims: np.ndarray, center: float, p: TouchpointParams) -> np.ndarray:
+    """The zero-shot confidence: a logistic of the similarity around the taxonomy's calibrated centre."""
+    return 1.0 / (1.0 + np.exp(np.clip(-p.slope * (sims - center), -50.0, 50.0)))
+
+
+def keyword_scores(sims: np.ndarray, center: float, kw: np.ndarray, p: TouchpointParams) -> np.ndarray:
+    """[n, T]: the zero-shot score (confidence + keyword bonus, at most 1) of the pairs whose keyword the clause
+    holds (``kw`` [n, T] 0/1), 0 for the others."""
+    conf = confidence(sims, center, p)
+    return np.where(kw > 0, np.minimum(1.0, conf + p.keyword_bonus), 0.0)
+
+
+def gated_names(
+    metric: np.ndarray, keyword: np.ndarray, gate: np.ndarray, order: np.ndarray, p: TouchpointParams
+) -> list[list[int]]:
+    """Per clause that passed the matcher's gate: its nearest touchpoint in the metric space (``metric`` [n, T]),
+    plus those whose ``keyword_scores`` reach the threshold, the best ``order`` (the matcher's pair
+    probabilities) first, at most ``max_labels``; none for a clause the gate stopped."""
+    best = metric.argmax(axis=1)
+    out = []
+    for i in range(len(metric)):
+        named = {int(best[i])} | {int(j) for j in np.flatnonzero(keyword[i] >= p.threshold)}
+        out.append(sorted(named, key=lambda j: -order[i, j])[: p.max_labels] if gate[i] else [])
+    return out
 
 
 @dataclass
@@ -173,10 +206,10 @@ class TouchpointClassifier:
     def pair_features(self, emb: np.ndarray, kws: list[list[str | None]]) -> np.ndarray:
         """The matcher's input [n, n_touchpoints, F] (``matcher.pair_features``): prototypes only, no encoder call
         beyond the taxonomy's own names (embedded once and cached)."""
-        n, t = emb.shape[0], len(self.ids)
+        t = len(self.ids)
         sims = rowwise(emb, self.prototypes.T)
         names, name_owner = self._names
-        kw = np.array([[k is not None for k in row] for row in kws], dtype=np.float32).reshape(n, t)
+        kw = keyword_matrix(kws, t)
         return pair_features(
             self.similarities(emb),
             sims[:, self.is_example],
@@ -186,7 +219,20 @@ class TouchpointClassifier:
             max_by_owner(rowwise(emb, names.T), name_owner, t),
             kw,
             self.center,
+            self.metric_similarities(emb),
         )
+
+    def metric_similarities(self, emb: np.ndarray) -> np.ndarray:
+        """[n, n_touchpoints]: the clauses' cosines to the touchpoints in the matcher's metric space (the
+        centroid cosines where there is no matcher or it has no metric)."""
+        metric = None if self.matcher is None else self.matcher.metric
+        if metric is None:
+            return rowwise(emb, self.centroids.T)
+        key = id(metric)  # the matcher may be swapped (tests, `attach`): its centroids follow it
+        if getattr(self, "_metric_key", None) != key:
+            self._metric_centroids = metric_centroids(self.prototypes, self.owner, len(self.ids), metric)
+            self._metric_key = key
+        return metric_sims(emb, self._metric_centroids, metric)
 
     def similarities(self, emb: np.ndarray) -> np.ndarray:
         """[n, n_touchpoints]: mean of the top-k example cosines per touchpoint."""
@@ -221,7 +267,7 @@ class TouchpointClassifier:
     def features(self, sims: np.ndarray, kws: list[list[str | None]], emb: np.ndarray) -> np.ndarray:
         """Input of a trained head: embedding ⊕ zero-shot similarity logits ⊕ keyword indicators (⊕ the matcher's
         logits, where there is a matcher: a few labels then only have to correct it)."""
-        kw = np.array([[k is not None for k in row] for row in kws], dtype=np.float32).reshape(len(emb), -1)
+        kw = keyword_matrix(kws, len(self.ids))
         parts = [emb, self.params.slope * (sims - self.center), kw]
         if self.matcher is not None:
             p = np.clip(
@@ -260,21 +306,24 @@ class TouchpointClassifier:
         p = self.params
         sims = self.similarities(emb)
         kws = self.keyword_hits(lemmas)
-        gate = None
         if self.head is None and self.matcher is not None:
             scores = self.matcher.scores(self.pair_features(emb, kws), emb, self.centroids)
-            if not self.matcher.gate_only:
-                return [
-                    [
-                        TouchpointHit(
-                            self.ids[j], round(float(scores[i, j]), 4), float(sims[i, j]), kws[i][j]
-                        )
-                        for j in row
-                    ]
-                    for i, row in enumerate(self.matcher.labels(scores))
+            if self.matcher.gate_only:
+                # the matcher says whether a clause names any touchpoint, the metric's nearest names which
+                gate = scores.max(axis=1) >= self.matcher.threshold
+                kw = keyword_matrix(kws, len(self.ids))
+                rows = gated_names(
+                    self.metric_similarities(emb), keyword_scores(sims, self.center, kw, p), gate, scores, p
+                )
+            else:
+                rows = self.matcher.labels(scores)
+            return [
+                [
+                    TouchpointHit(self.ids[j], round(float(scores[i, j]), 4), float(sims[i, j]), kws[i][j])
+                    for j in row
                 ]
-            # the matcher says whether a clause names any touchpoint; the zero-shot rule below names which
-            gate = scores.max(axis=1) >= self.matcher.threshold
+                for i, row in enumerate(rows)
+            ]
         if self.head is not None:
             scores = self.head.scores(self.features(sims, kws, emb))
             return [
@@ -289,13 +338,10 @@ class TouchpointClassifier:
                 )[: self.head.max_labels]
                 for i in range(emb.shape[0])
             ]
-        conf = 1.0 / (1.0 + np.exp(-p.slope * (sims - self.center)))
+        conf = confidence(sims, self.center, p)
         results: list[list[TouchpointHit]] = []
         for i in range(emb.shape[0]):
             hits = []
-            if gate is not None and not gate[i]:
-                results.append(hits)
-                continue
             best_sim = float(sims[i].max())
             for j in np.argsort(-sims[i]):
                 kw = kws[i][j]

@@ -723,12 +723,13 @@ embeddings of the same training data.
 
 ## Touchpoint matcher (`matcher/`)
 
-Whether a clause names any touchpoint of the taxonomy in use: a logistic regression over 19 features of a
+Whether a clause names any touchpoint of the taxonomy in use: a logistic regression over 22 features of a
 (clause, touchpoint) pair computed from the frozen embeddings and the taxonomy's own texts (names, descriptions,
 examples, keywords), trained by `vocmine train-matcher` on twelve public label sets (Banking77, NLU++, Bitext,
 MAMS, SemEval-2016 en/ru, ACOS, SentiRuEval-2015 restaurants and cars, CFPB, complaint domains) with evaluation
-taxonomies written for vocmine (`models/eval-taxonomies/`). Shipped as a gate: below its threshold a clause gets
-no touchpoint; the zero-shot rule names which one. Part of this model's version. Its card, with the
+taxonomies written for vocmine (`models/eval-taxonomies/`), beside a linear metric learned on the same sets (a
+clause sits nearest its touchpoint's prototypes under it). Shipped as a gate: below its threshold a clause gets
+no touchpoint; the nearest touchpoint under the metric (and keyword matches) names which one. Part of this model's version. Its card, with the
 leave-one-set-out figures: [`matcher/README.md`](matcher/README.md).
 
 ## Affect heads (`affect/`)
