@@ -315,8 +315,22 @@ class TouchpointClassifier:
                 rows = gated_names(
                     self.metric_similarities(emb), keyword_scores(sims, self.center, kw, p), gate, scores, p
                 )
-            else:
-                rows = self.matcher.labels(scores)
+                # a hit's score stays the zero-shot one, so the primary cause is the touchpoint the clause
+                # names most plainly ("the app crashes at payment": the app), as before the metric
+                zs = np.minimum(1.0, confidence(sims, self.center, p) + p.keyword_bonus * kw)
+                return [
+                    sorted(
+                        (
+                            TouchpointHit(
+                                self.ids[j], round(float(zs[i, j]), 4), float(sims[i, j]), kws[i][j]
+                            )
+                            for j in row
+                        ),
+                        key=lambda h: -h.score,
+                    )
+                    for i, row in enumerate(rows)
+                ]
+            rows = self.matcher.labels(scores)
             return [
                 [
                     TouchpointHit(self.ids[j], round(float(scores[i, j]), 4), float(sims[i, j]), kws[i][j])
