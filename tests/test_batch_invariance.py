@@ -3,6 +3,7 @@ neighbours, their order, the batch size or the token budget, on the bf16 and on 
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -83,6 +84,40 @@ def test_touchpoints_and_token_states_do_not_depend_on_the_batch(vm):
     assert np.abs(vm.touchpoints.similarities(emb) - vm.touchpoints.similarities(single)).max() <= TOL
     lemmas = [[] for _ in TEXTS]
     assert vm.touchpoints.predict(emb, lemmas) == vm.touchpoints.predict(single, lemmas)
+
+
+def test_classify_encodes_a_repeated_text_once_with_the_same_answer(vm, monkeypatch):
+    import pandas as pd
+
+    import vocmine.classify as classify
+    from vocmine.pipeline import RecentEncoderOutputs
+
+    # the texts come back in later batches (batch_size 5), as short survey answers do
+    df = pd.DataFrame({"text": TEXTS + TEXTS[::-1] + TEXTS[:4]})
+    vm.encoder.calls = 0
+    remembered = classify.classify_frame(df, vm, batch_size=5)
+    calls = vm.encoder.calls
+    monkeypatch.setattr(classify, "RecentEncoderOutputs", lambda: RecentEncoderOutputs(max_texts=0))
+    vm.encoder.calls = 0
+    fresh = classify.classify_frame(df, vm, batch_size=5)
+    assert fresh.equals(remembered)
+    assert vm.encoder.calls > calls
+    # every clause of TEXTS is encoded once; forgetting everything, each batch encodes its own
+    assert calls == len({s["text"] for row in remembered["segments"] for s in json.loads(row)})
+
+
+def test_recent_encoder_outputs_forget_the_oldest_beyond_their_bound():
+    import pandas as pd
+
+    from vocmine.pipeline import RecentEncoderOutputs
+
+    recent = RecentEncoderOutputs(max_texts=2)
+    for h in ("a", "b", "c"):
+        vec = np.full(3, ord(h), "<f4")
+        recent.add(pd.DataFrame({"encoder": ["e"], "text_hash": [h], "embedding": [vec.tobytes()]}))
+    got = recent("e", ["a", "b", "c", "d"])
+    assert sorted(got) == ["b", "c"] and got["c"].tolist() == [99.0] * 3
+    assert recent("other encoder", ["b", "c"]) == {}
 
 
 def test_runtime_can_be_forced_by_the_environment(monkeypatch):

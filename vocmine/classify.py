@@ -11,7 +11,7 @@ import pandas as pd
 from vocmine.errors import InputError, UsageError
 from vocmine.jobs import batches
 from vocmine.nlp.model import VocModel
-from vocmine.pipeline import Analyzer
+from vocmine.pipeline import Analyzer, RecentEncoderOutputs
 from vocmine.records import Document
 
 SPAN = {"start_char": "start", "end_char": "end"}  # the output's names for character offsets
@@ -82,7 +82,8 @@ def classify_frame(
     """Append the output columns (see README "classify") to ``df``; rows keep their order."""
     if text_column not in df.columns:
         raise ValueError(f"no column {text_column!r}; columns are {list(df.columns)} (use --text-column)")
-    analyzer = Analyzer(model)
+    recent = RecentEncoderOutputs()
+    analyzer = Analyzer(model, reuse=recent)
     now = datetime.now(UTC)
     texts = df[text_column].fillna("").astype(str).tolist()
     docs = [Document("adhoc", "review", str(i), now, t) for i, t in enumerate(texts)]
@@ -94,6 +95,7 @@ def classify_frame(
         bar = tqdm(total=len(docs), desc="classifying", unit="doc")
     for chunk in batches(docs, batch_size):
         b = analyzer.analyse(chunk)
+        recent.add(b.encoder_outputs)
         pos = {d.doc_id: int(d.external_id) for d in chunk}
         # plain row dicts, not groupby + itertuples per document: that took as long as the encoder (bench/README)
         for r in b.documents[["doc_id", "lang"]].to_dict("records"):

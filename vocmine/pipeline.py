@@ -23,6 +23,27 @@ from vocmine.timing import StageTimer
 EncoderOutputs = Callable[[str, Sequence[str]], dict[str, np.ndarray]]
 
 
+class RecentEncoderOutputs:
+    """An ``EncoderOutputs`` over the last ``max_texts`` texts encoded in this process, for runs with no store
+    (``vocmine classify``): a text already encoded in an earlier batch is not encoded again. Its outputs are the
+    ones a fresh encoding would give, since an embedding depends on its text alone (``encoder.WIDTH_STEP``)."""
+
+    def __init__(self, max_texts: int = 20_000):
+        self.max_texts = max_texts
+        self._outputs: dict[tuple[str, str], np.ndarray] = {}
+
+    def __call__(self, encoder: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        return {h: v for h in text_hashes if (v := self._outputs.get((encoder, h))) is not None}
+
+    def add(self, outputs: pd.DataFrame) -> None:
+        """Remember a batch's ``encoder_outputs``; the oldest are forgotten beyond ``max_texts`` (memory stays
+        flat)."""
+        for enc, h, raw in zip(outputs["encoder"], outputs["text_hash"], outputs["embedding"], strict=True):
+            self._outputs[(enc, h)] = np.frombuffer(raw, "<f4")
+        for key in list(self._outputs)[: max(0, len(self._outputs) - self.max_texts)]:
+            del self._outputs[key]
+
+
 class Analyzer:
     """Runs every model stage over a batch of documents with one shared encoder pass.
 

@@ -265,9 +265,10 @@ class LosoResult:
     gated: dict[str, SetScore] = field(default_factory=dict)
 
 
-def leave_one_set_out(train: list[PairSet], test: list[PairSet], cfg: MatcherConfig) -> LosoResult:
-    """Train on all groups but one, score the one left out, for every group."""
-    out = LosoResult(cfg.design)
+def left_out_groups(train: list[PairSet], test: list[PairSet], cfg: MatcherConfig):
+    """Per left-out group: (group, its test sets, the other groups' training sets, the texts to drop from
+    training), the test sets' "metric_*" features from the metric fitted without them, the training sets'
+    cross-fitted (``_cross_fit_metric``)."""
     for group in dict.fromkeys(s.source.left_out_with for s in test):
         held = [s for s in test if s.source.left_out_with == group]
         rest = [s for s in train if s.source.left_out_with != group]
@@ -275,6 +276,13 @@ def leave_one_set_out(train: list[PairSet], test: list[PairSet], cfg: MatcherCon
         metric = _cross_fit_metric(rest, cfg, exclude)
         for s in held:
             s.use_metric(metric)
+        yield group, held, rest, exclude
+
+
+def leave_one_set_out(train: list[PairSet], test: list[PairSet], cfg: MatcherConfig) -> LosoResult:
+    """Train on all groups but one, score the one left out, for every group."""
+    out = LosoResult(cfg.design)
+    for group, held, rest, exclude in left_out_groups(train, test, cfg):
         threshold = _threshold(rest, cfg, exclude)
         est = _fit(*_pairs(rest, cfg, exclude), cfg)
         out.threshold[group] = threshold
